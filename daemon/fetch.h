@@ -1,0 +1,75 @@
+/*
+ * fetch.h: HTTP(S) and file:// transfers through libcurl's multi
+ * interface.  Owns libcurl (besides the URL API in url.c and mail).
+ * A transfer ends in exactly one callback with the finished body, status
+ * and validators; fetch never parses, stores or logs above debug.
+ */
+#ifndef FETCH_H
+#define FETCH_H
+
+#include "reewatch.h"
+#include "util.h"
+
+#define FETCH_MAX_REDIRECTS		5
+#define FETCH_LOW_SPEED_BYTES		64	/* below this per second ... */
+#define FETCH_LOW_SPEED_SEC		30	/* ... for this long: cut off */
+
+struct fetch_opts {
+	unsigned max_connections;	/* global cap */
+	unsigned max_per_host;
+	unsigned timeout_sec;
+	unsigned connect_timeout_sec;
+	size_t max_body_bytes;		/* after decompression */
+	const char *user_agent;		/* NULL: built-in */
+};
+
+struct fetch_req {
+	const char *url;
+	const char *etag;		/* validators from the last 200, or NULL */
+	const char *last_modified;
+	bool allow_file;		/* only for feeds whose url is file:// */
+	void *userdata;
+};
+
+struct fetch_result {
+	int err;			/* 0, or -errno (-EFBIG, -ETIMEDOUT, ...) */
+	char errmsg[ERRMSG_MAX];	/* curl's words when err != 0 */
+	long status;			/* HTTP status; 200 for file:// */
+	bool not_modified;		/* 304 */
+	char *body;			/* NUL-terminated, owned by the result */
+	size_t len;
+	char *content_type;
+	char *etag;
+	char *last_modified;
+	char *effective_url;		/* after redirects */
+	long retry_after_sec;		/* from Retry-After, -1 when absent */
+	long max_age_sec;		/* Cache-Control max-age, -1 when absent */
+	bool permanent_redirect;	/* a 301/308 was followed */
+	double total_sec;
+};
+
+struct fetch;
+
+/* The callback owns nothing; res is freed after it returns. */
+typedef void (*fetch_done_fn)(const struct fetch_req *req,
+    const struct fetch_result *res, void *ctx);
+
+int fetch_new(const struct fetch_opts *o, struct fetch **ret);
+void fetch_free(struct fetch *f);
+
+/* Queue one transfer (req is copied).  0, -EINVAL (scheme not allowed). */
+int fetch_add(struct fetch *f, const struct fetch_req *req);
+
+/* Transfers not yet finished. */
+size_t fetch_pending(const struct fetch *f);
+
+/*
+ * Run transfers for up to timeout_ms (or until all are done), calling done
+ * for each one that finished.  Returns the number still pending, or <0.
+ */
+int fetch_run(struct fetch *f, int timeout_ms, fetch_done_fn done, void *ctx);
+
+/* The User-Agent we send. */
+const char *fetch_user_agent(void);
+
+#endif

@@ -1,0 +1,623 @@
+/*
+ * text.c: HTML fragments to plain text (libxml2's HTML parser), entity
+ * decoding and Unicode clean-up (utf8proc).  Pure: no I/O, no logging,
+ * no network (the parser never loads anything); touches memory only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+#include <utf8proc.h>
+
+#include "text.h"
+#include "util.h"
+
+#define ENTITY_NAME_MAX	32	/* longest entity name we look up */
+
+/* What an HTML element does to the text around it. */
+enum html_kind {
+	HTML_INLINE,		/* nothing: <b>, <a>, <span>, unknown ones */
+	HTML_SKIP,		/* dropped with its content: <script> */
+	HTML_LINE,		/* a line break: <br>, <div>, <li> */
+	HTML_PARA,		/* a blank line: <p>, <h1>, <table> */
+	HTML_CELL,		/* a space: <td>, <th> */
+	HTML_PRE,		/* a blank line, and newlines inside are kept */
+	HTML_KIND_MAX
+};
+
+static const struct {
+	const char *name;
+	enum html_kind kind;
+} html_kinds[] = {
+	{ "script", HTML_SKIP }, { "style", HTML_SKIP },
+	{ "noscript", HTML_SKIP }, { "template", HTML_SKIP },
+	{ "head", HTML_SKIP }, { "title", HTML_SKIP },
+	{ "iframe", HTML_SKIP }, { "object", HTML_SKIP },
+	{ "svg", HTML_SKIP }, { "math", HTML_SKIP },
+	{ "br", HTML_LINE }, { "div", HTML_LINE }, { "li", HTML_LINE },
+	{ "tr", HTML_LINE }, { "dd", HTML_LINE }, { "dt", HTML_LINE },
+	{ "section", HTML_LINE }, { "article", HTML_LINE },
+	{ "header", HTML_LINE }, { "footer", HTML_LINE },
+	{ "figure", HTML_LINE }, { "figcaption", HTML_LINE },
+	{ "aside", HTML_LINE }, { "nav", HTML_LINE }, { "main", HTML_LINE },
+	{ "address", HTML_LINE }, { "caption", HTML_LINE },
+	{ "p", HTML_PARA }, { "h1", HTML_PARA }, { "h2", HTML_PARA },
+	{ "h3", HTML_PARA }, { "h4", HTML_PARA }, { "h5", HTML_PARA },
+	{ "h6", HTML_PARA }, { "blockquote", HTML_PARA },
+	{ "table", HTML_PARA }, { "ul", HTML_PARA }, { "ol", HTML_PARA },
+	{ "dl", HTML_PARA }, { "hr", HTML_PARA }, { "form", HTML_PARA },
+	{ "fieldset", HTML_PARA },
+	{ "td", HTML_CELL }, { "th", HTML_CELL },
+	{ "pre", HTML_PRE }, { "listing", HTML_PRE }, { "xmp", HTML_PRE },
+};
+
+/* Windows-1252 for &#128; .. &#159;, as browsers decode them. */
+static const uint16_t cp1252_c1[32] = {
+	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+	0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+static void
+add_cp(struct buf *b, int32_t cp)
+{
+	utf8proc_uint8_t u[4];
+	utf8proc_ssize_t n = utf8proc_encode_char(cp, u);
+
+	(void)buf_add(b, u, (size_t)n);
+}
+
+static bool
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static int32_t
+numeric_cp(unsigned long v)
+{
+	if (v == 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0xfffd;
+	if (v >= 0x80 && v <= 0x9f)
+		return cp1252_c1[v - 0x80];
+	return (int32_t)v;
+}
+
+/*
+ * Decode the entity at s[0] == '&' of at most n bytes.  Named ones need
+ * their ';' (so "AT&T" stays), numeric ones may lack it.  Returns the
+ * bytes consumed, 0 when this is not an entity.
+ */
+static size_t
+entity_decode(const char *s, size_t n, int32_t *ret_cp)
+{
+	size_t i = 1;
+
+	if (n > 2 && s[1] == '#') {
+		bool hex = s[2] == 'x' || s[2] == 'X';
+		unsigned long v = 0;
+		size_t start;
+
+		i = hex ? 3 : 2;
+		start = i;
+		for (; i < n && i - start < 8; i++) {
+			char c = s[i];
+			int d;
+
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (hex && c >= 'a' && c <= 'f')
+				d = c - 'a' + 10;
+			else if (hex && c >= 'A' && c <= 'F')
+				d = c - 'A' + 10;
+			else
+				break;
+			v = v * (hex ? 16 : 10) + (unsigned long)d;
+		}
+		if (i == start || (i < n && is_alnum(s[i])))
+			return 0;
+		*ret_cp = numeric_cp(v);
+		return i < n && s[i] == ';' ? i + 1 : i;
+	}
+	while (i < n && i <= ENTITY_NAME_MAX && is_alnum(s[i]))
+		i++;
+	if (i == 1 || i >= n || s[i] != ';' || i > ENTITY_NAME_MAX)
+		return 0;
+	{
+		char name[ENTITY_NAME_MAX + 1];
+		const htmlEntityDesc *e;
+
+		memcpy(name, s + 1, i - 1);
+		name[i - 1] = '\0';
+		if (strcmp(name, "apos") == 0) {
+			*ret_cp = '\'';
+			return i + 1;
+		}
+		e = htmlEntityLookup((const xmlChar *)name);
+		if (!e)
+			return 0;
+		*ret_cp = (int32_t)e->value;
+		return i + 1;
+	}
+}
+
+/* Decode entities once; the result is never longer than the input. */
+static void
+entities_decode(const char *s, size_t len, struct buf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *amp = memchr(s + i, '&', len - i);
+		size_t used;
+		int32_t cp;
+
+		if (!amp) {
+			(void)buf_add(out, s + i, len - i);
+			break;
+		}
+		(void)buf_add(out, s + i, (size_t)(amp - (s + i)));
+		i = (size_t)(amp - s);
+		used = entity_decode(amp, len - i, &cp);
+		if (used == 0) {
+			(void)buf_addc(out, '&');
+			i++;
+			continue;
+		}
+		add_cp(out, cp);
+		i += used;
+	}
+}
+
+static bool
+is_dropped(int32_t c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n') ||
+	    (c >= 0x7f && c <= 0x9f) ||
+	    c == 0x00ad ||				/* soft hyphen */
+	    c == 0x061c || c == 0x180e ||
+	    (c >= 0x200b && c <= 0x200f) ||		/* zero width, LRM/RLM */
+	    (c >= 0x202a && c <= 0x202e) ||		/* bidi embeddings */
+	    (c >= 0x2060 && c <= 0x2064) ||		/* word joiner, ... */
+	    (c >= 0x2066 && c <= 0x2069) ||		/* bidi isolates */
+	    c == 0xfeff;
+}
+
+static bool
+is_odd_space(int32_t c)
+{
+	return c == '\v' || c == '\f' || c == 0x00a0 || c == 0x1680 ||
+	    (c >= 0x2000 && c <= 0x200a) || c == 0x202f || c == 0x205f ||
+	    c == 0x3000;
+}
+
+/*
+ * Valid UTF-8 with controls and invisible characters dropped, odd spaces
+ * made ' ' and every line end made '\n'.  Each invalid byte is U+FFFD.
+ */
+static void
+chars_filter(const char *s, size_t len, struct buf *out)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n;
+
+		if (p[i] < 0x80) {
+			/* the common case, without a call */
+			c = p[i];
+			n = 1;
+		} else {
+			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
+			    &c);
+			if (n < 1) {
+				c = 0xfffd;
+				n = 1;
+			}
+		}
+		i += (size_t)n;
+		if (c == '\r') {
+			if (i < len && p[i] == '\n')
+				continue;
+			c = '\n';
+		} else if (c == 0x85 || c == 0x2028 || c == 0x2029)
+			c = '\n';
+		else if (is_odd_space(c))
+			c = ' ';
+		else if (is_dropped(c))
+			continue;
+		if (c < 0x80)
+			(void)buf_addc(out, (char)c);
+		else
+			add_cp(out, c);
+	}
+}
+
+/* The match form of one character (after NFC), or c itself. */
+static int32_t
+char_normalise(int32_t c)
+{
+	switch (c) {
+	case 0x0451:		/* ё */
+		return 0x0435;
+	case 0x0401:		/* Ё */
+		return 0x0415;
+	case 0x00ab: case 0x00bb:			/* « » */
+	case 0x201c: case 0x201d: case 0x201e: case 0x201f:	/* “ ” „ ‟ */
+		return '"';
+	case 0x2018: case 0x2019: case 0x201a: case 0x201b:	/* ‘ ’ ‚ ‛ */
+	case 0x2039: case 0x203a:			/* ‹ › */
+		return '\'';
+	case 0x2010: case 0x2011: case 0x2012: case 0x2013:	/* ‐ ‑ ‒ – */
+	case 0x2014: case 0x2015: case 0x2212:		/* — ― − */
+	case 0x2e3a: case 0x2e3b:			/* ⸺ ⸻ */
+		return '-';
+	default:
+		return c;
+	}
+}
+
+/*
+ * Fold blanks of valid UTF-8 s into out: runs of spaces and tabs become
+ * one space, lines are trimmed, at most one blank line in a row, the
+ * whole trimmed.  With normalise, characters go through char_normalise().
+ */
+static void
+blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	unsigned newlines = 0;
+	bool space = false, line_has_text = false;
+	size_t i = 0;
+
+	while (i < len) {
+		utf8proc_int32_t c = p[i];
+		utf8proc_ssize_t n = 1;
+
+		if (c >= 0x80) {
+			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
+			    &c);
+			if (n < 1) {	/* cannot happen after chars_filter */
+				c = 0xfffd;
+				n = 1;
+			}
+			if (normalise)
+				c = char_normalise(c);
+		}
+		i += (size_t)n;
+		if (c == ' ' || c == '\t') {
+			space = line_has_text;
+			continue;
+		}
+		if (c == '\n') {
+			space = false;
+			line_has_text = false;
+			if (out->len > 0)
+				newlines++;
+			continue;
+		}
+		if (newlines > 0) {
+			(void)buf_add(out, "\n\n", newlines > 1 ? 2 : 1);
+			newlines = 0;
+		} else if (space)
+			(void)buf_addc(out, ' ');
+		space = false;
+		line_has_text = true;
+		if (c < 0x80)
+			(void)buf_addc(out, (char)c);
+		else
+			add_cp(out, c);
+	}
+}
+
+/* The whole clean-up; entities decoded first when asked to. */
+static char *
+clean(const char *s, size_t len, bool entities, bool normalise)
+{
+	struct buf dec, filt, out;
+	utf8proc_uint8_t *nfc = NULL;
+	utf8proc_ssize_t n;
+
+	if (!s)
+		s = "";
+	buf_init(&dec, 0);
+	buf_init(&filt, 0);
+	buf_init(&out, 0);
+	if (entities && memchr(s, '&', len)) {
+		entities_decode(s, len, &dec);
+		s = dec.data;
+		len = dec.len;
+	}
+	chars_filter(s, len, &filt);
+	buf_done(&dec);
+	if (filt.len == 0) {
+		buf_done(&filt);
+		return xstrdup("");
+	}
+	n = utf8proc_map((const utf8proc_uint8_t *)filt.data,
+	    (utf8proc_ssize_t)filt.len, &nfc, UTF8PROC_COMPOSE |
+	    UTF8PROC_STABLE);
+	buf_done(&filt);
+	if (n < 0)
+		return NULL;	/* only UTF8PROC_ERROR_NOMEM after the filter */
+	blanks_fold((const char *)nfc, (size_t)n, normalise, &out);
+	free(nfc);
+	return buf_steal(&out);
+}
+
+char *
+text_clean(const char *s, size_t len)
+{
+	return clean(s, len, true, false);
+}
+
+char *
+text_normalise(const char *s, size_t len)
+{
+	return clean(s, len, true, true);
+}
+
+static enum html_kind
+html_kind(const xmlChar *name)
+{
+	size_t i;
+
+	if (!name)
+		return HTML_INLINE;
+	for (i = 0; i < ELEMENTSOF(html_kinds); i++)
+		if (strcmp((const char *)name, html_kinds[i].name) == 0)
+			return html_kinds[i].kind;
+	return HTML_INLINE;
+}
+
+/* End the text so far with at least want line breaks (blanks between
+ * tags do not count as text). */
+static void
+breaks_want(struct buf *b, unsigned want)
+{
+	unsigned have = 0;
+	size_t i = b->len;
+
+	if (i == 0)
+		return;
+	while (i > 0 && (b->data[i - 1] == ' ' || b->data[i - 1] == '\n')) {
+		if (b->data[i - 1] == '\n')
+			have++;
+		i--;
+	}
+	for (; have < want; have++)
+		(void)buf_addc(b, '\n');
+}
+
+static void
+html_edge(struct buf *b, enum html_kind k, int *pre, bool open)
+{
+	switch (k) {
+	case HTML_LINE:
+		breaks_want(b, 1);
+		break;
+	case HTML_PARA:
+		breaks_want(b, 2);
+		break;
+	case HTML_PRE:
+		breaks_want(b, 2);
+		*pre += open ? 1 : -1;
+		break;
+	case HTML_CELL:
+		(void)buf_addc(b, ' ');
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+html_text(struct buf *b, const xmlChar *t, bool pre)
+{
+	const char *s = (const char *)t;
+	size_t start = b->len, i;
+
+	if (!s)
+		return;
+	(void)buf_adds(b, s);
+	if (pre)
+		return;
+	/* outside <pre>, line ends in the source are just blanks */
+	for (i = start; i < b->len; i++)
+		if (b->data[i] == '\n' || b->data[i] == '\r' ||
+		    b->data[i] == '\t' || b->data[i] == '\f')
+			b->data[i] = ' ';
+}
+
+/* Walk the tree without recursion: garbage may nest deeply. */
+static void
+html_walk(xmlNode *n, struct buf *b)
+{
+	int pre = 0;
+
+	while (n) {
+		if (n->type == XML_ELEMENT_NODE) {
+			enum html_kind k = html_kind(n->name);
+
+			if (k != HTML_SKIP) {
+				html_edge(b, k, &pre, true);
+				if (n->children) {
+					n = n->children;
+					continue;
+				}
+				html_edge(b, k, &pre, false);
+			}
+		} else if (n->type == XML_TEXT_NODE ||
+		    n->type == XML_CDATA_SECTION_NODE)
+			html_text(b, n->content, pre > 0);
+		while (!n->next) {
+			n = n->parent;
+			if (!n || n->type != XML_ELEMENT_NODE)
+				return;
+			html_edge(b, html_kind(n->name), &pre, false);
+		}
+		n = n->next;
+	}
+}
+
+/* Last resort when the parser gives nothing back: drop <...> runs. */
+static void
+tags_strip(const char *s, size_t len, struct buf *b)
+{
+	bool tag = false;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!tag && s[i] == '<' && i + 1 < len &&
+		    (s[i + 1] == '/' || s[i + 1] == '!' ||
+		    ((s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'z')))
+			tag = true;
+		else if (tag && s[i] == '>')
+			tag = false;
+		else if (!tag)
+			(void)buf_addc(b, s[i]);
+	}
+}
+
+char *
+text_from_html(const char *html, size_t len)
+{
+	struct buf in, raw;
+	htmlDocPtr doc;
+	char *r;
+
+	if (!html || len == 0)
+		return xstrdup("");
+	/*
+	 * libxml2 falls back to Latin-1 for the rest of the input at the
+	 * first invalid UTF-8 byte and stops at NUL: hand it clean bytes.
+	 */
+	buf_init(&in, 0);
+	chars_filter(html, len, &in);
+	buf_init(&raw, 0);
+	if (in.len > INT_MAX)
+		in.len = INT_MAX;	/* far over FIELD_MAX_BYTES anyway */
+	doc = in.len == 0 ? NULL : htmlReadMemory(in.data, (int)in.len, NULL,
+	    "UTF-8", HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_IGNORE_ENC |
+	    HTML_PARSE_COMPACT);
+	if (doc) {
+		html_walk(doc->children, &raw);
+		xmlFreeDoc(doc);
+	} else
+		tags_strip(in.data ? in.data : "", in.len, &raw);
+	buf_done(&in);
+	/* the parser decoded entities once; feeds often escape twice */
+	r = clean(raw.data ? raw.data : "", raw.len, true, false);
+	buf_done(&raw);
+	return r;
+}
+
+/* Make one line of s in place: line breaks become blanks, folded. */
+static void
+one_line(char *s)
+{
+	char *w = s;
+	const char *r;
+
+	for (r = s; *r; r++) {
+		if (*r == '\n')
+			continue;
+		*w++ = *r;
+		if (*r != ' ' && r[1] == '\n') {
+			/* a break between two words is a space */
+			while (r[1] == '\n')
+				r++;
+			if (r[1] != ' ' && r[1] != '\0')
+				*w++ = ' ';
+		}
+	}
+	*w = '\0';
+}
+
+static int
+field_clean(struct entry_text *t, bool title)
+{
+	char *s;
+
+	if (!t->s)
+		return 0;
+	if (t->type == ENTRY_TEXT_HTML)
+		s = text_from_html(t->s, strlen(t->s));
+	else
+		s = text_clean(t->s, strlen(t->s));
+	if (!s)
+		return -ENOMEM;
+	if (title)
+		one_line(s);
+	free(t->s);
+	t->s = NULL;
+	if (*s)
+		t->s = s;
+	else
+		free(s);
+	t->type = ENTRY_TEXT_PLAIN;
+	return 0;
+}
+
+static int
+strv_clean(char ***v)
+{
+	size_t i, j = 0;
+
+	if (!*v)
+		return 0;
+	for (i = 0; (*v)[i]; i++) {
+		const char *s = (*v)[i];
+		char *c;
+
+		if (strchr(s, '<'))
+			c = text_from_html(s, strlen(s));
+		else
+			c = text_clean(s, strlen(s));
+		if (!c) {
+			/* keep v a valid vector: close the gap */
+			memmove(&(*v)[j], &(*v)[i],
+			    (strv_length(*v + i) + 1) * sizeof(char *));
+			return -ENOMEM;
+		}
+		one_line(c);
+		free((*v)[i]);
+		(*v)[i] = NULL;
+		if (*c)
+			(*v)[j++] = c;
+		else
+			free(c);
+	}
+	(*v)[j] = NULL;
+	if (j == 0) {
+		free(*v);
+		*v = NULL;
+	}
+	return 0;
+}
+
+int
+text_entry(struct entry *e)
+{
+	int r;
+
+	r = field_clean(&e->title, true);
+	if (r == 0)
+		r = field_clean(&e->summary, false);
+	if (r == 0)
+		r = field_clean(&e->content, false);
+	if (r == 0)
+		r = strv_clean(&e->authors);
+	if (r == 0)
+		r = strv_clean(&e->categories);
+	return r;
+}

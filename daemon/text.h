@@ -1,0 +1,42 @@
+/*
+ * text.h: HTML to plain text and Unicode normalisation.  Owns libxml2's
+ * HTML parser and utf8proc.  Pure: no I/O.
+ */
+#ifndef TEXT_H
+#define TEXT_H
+
+#include <stddef.h>
+
+#include "reewatch.h"
+
+/*
+ * HTML fragment -> plain text: tags dropped (script/style with their
+ * content), block elements become line breaks, entities decoded (twice
+ * escaped ones too: "&amp;nbsp;"), runs of blanks folded.  Returns a
+ * malloc'd UTF-8 string, or NULL on allocation failure.
+ */
+char *text_from_html(const char *html, size_t len);
+
+/*
+ * Plain text -> the display form every stage stores: valid UTF-8 (invalid
+ * bytes become U+FFFD), NFC, entities decoded, soft hyphens, zero-width
+ * and control characters dropped (not tab/newline), odd spaces to ' ',
+ * CR/LF runs and blank runs folded, trimmed.  malloc'd or NULL.
+ */
+char *text_clean(const char *s, size_t len);
+
+/*
+ * The match form of display text: text_clean() plus ё->е, typographic
+ * quotes and dashes folded to ASCII.  Same length rules; malloc'd.
+ * Case folding stays with the matcher (PCRE2 caseless over UCP).
+ */
+char *text_normalise(const char *s, size_t len);
+
+/*
+ * Make every text field of e plain display text (HTML ones through
+ * text_from_html), in place; authors/categories cleaned too.  Returns 0 or
+ * -ENOMEM.
+ */
+int text_entry(struct entry *e);
+
+#endif

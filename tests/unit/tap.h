@@ -1,0 +1,54 @@
+/*
+ * tap.h: a tiny TAP producer for the unit tests.  Each ok() is one test
+ * point that automake's tap-driver counts; tap_done() prints the plan and
+ * returns the exit status.  Header-only, so each test is one .c file.
+ */
+#ifndef TAP_H
+#define TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static unsigned tap_n, tap_failed;
+
+__attribute__((format(printf, 2, 3))) static int
+ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	printf("%s %u - ", cond ? "ok" : "not ok", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!cond)
+		tap_failed++;
+	fflush(stdout);
+	return cond;
+}
+
+/* Compare strings (NULL-safe) and show both when they differ. */
+#define is_str(got, want, ...) do {					\
+	const char *g_ = (got), *w_ = (want);				\
+	int same_ = (g_ == NULL || w_ == NULL) ? g_ == w_ : strcmp(g_, w_) == 0; \
+	if (!ok(same_, __VA_ARGS__))					\
+		printf("#   got:  '%s'\n#   want: '%s'\n",		\
+		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
+} while (0)
+
+#define is_int(got, want, ...) do {					\
+	long long g_ = (long long)(got), w_ = (long long)(want);	\
+	if (!ok(g_ == w_, __VA_ARGS__))					\
+		printf("#   got:  %lld\n#   want: %lld\n", g_, w_);	\
+} while (0)
+
+static inline int
+tap_done(void)
+{
+	printf("1..%u\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
