@@ -47,10 +47,10 @@ struct transfer {
 	bool is_file;
 	struct curl_slist *headers;
 	struct buf body;		/* capped at max_body_bytes */
-	bool over_cap;			/* the body (or its length) hit the cap */
+	bool over_cap;			/* body or its length over the cap */
 	long hop_status[FETCH_MAX_HOPS];	/* final (non-1xx) statuses */
 	unsigned n_hops;
-	long cur_status;		/* response whose headers are arriving */
+	long cur_status;		/* response now sending headers */
 	curl_off_t cur_length;		/* its Content-Length, -1: none */
 	bool cur_encoded;		/* it has a Content-Encoding */
 	char errbuf[CURL_ERROR_SIZE];
@@ -173,7 +173,8 @@ has_scheme(const char *url, const char *scheme)
 {
 	size_t n = strlen(scheme);
 
-	return strncasecmp(url, scheme, n) == 0 && strncmp(url + n, "://", 3) == 0;
+	return strncasecmp(url, scheme, n) == 0 &&
+	    strncmp(url + n, "://", 3) == 0;
 }
 
 /* A header value we may send: no CR, LF or other control characters. */
@@ -253,7 +254,7 @@ header_cb(char *p, size_t size, size_t n, void *userdata)
 		t->cur_encoded = false;
 		return len;
 	}
-	if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+	if (len >= 1 && len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
 		long st = t->cur_status;
 
 		/* The end of one response's headers. */
@@ -478,6 +479,7 @@ translate_error(const struct transfer *t, CURLcode rc, char *errmsg)
 {
 	const char *msg = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
 	const char *prefix = "";
+	size_t n;
 	int r;
 
 	switch (rc) {
@@ -485,8 +487,8 @@ translate_error(const struct transfer *t, CURLcode rc, char *errmsg)
 		return 0;
 	case CURLE_WRITE_ERROR:
 		if (t->over_cap) {
-			(void)snprintf(errmsg, ERRMSG_MAX, "body over %zu bytes",
-			    t->f->o.max_body_bytes);
+			(void)snprintf(errmsg, ERRMSG_MAX,
+			    "body over %zu bytes", t->f->o.max_body_bytes);
 			return -EFBIG;
 		}
 		r = -EIO;
@@ -541,8 +543,9 @@ translate_error(const struct transfer *t, CURLcode rc, char *errmsg)
 		r = -EIO;
 		break;
 	}
-	(void)snprintf(errmsg, ERRMSG_MAX, "%s%.*s", prefix,
-	    (int)(ERRMSG_MAX - 1 - strlen(prefix)), msg);
+	(void)snprintf(errmsg, ERRMSG_MAX, "%s", prefix);
+	n = strlen(errmsg);
+	(void)snprintf(errmsg + n, ERRMSG_MAX - n, "%s", msg);
 	return r;
 }
 
@@ -643,12 +646,16 @@ fetch_run(struct fetch *f, int timeout_ms, fetch_done_fn done, void *ctx)
 
 		if (curl_multi_perform(f->multi, &running) != CURLM_OK)
 			return -EIO;
-		while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
-			CURLcode rc = msg->data.result;
+		for (;;) {
+			CURLcode rc;
 			void *priv = NULL;
 
+			msg = curl_multi_info_read(f->multi, &left);
+			if (!msg)
+				break;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
+			rc = msg->data.result;
 			(void)curl_easy_getinfo(msg->easy_handle,
 			    CURLINFO_PRIVATE, &priv);
 			if (priv)

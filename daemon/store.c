@@ -803,7 +803,7 @@ save_locked(struct store *s, const struct store_update *u,
 {
 	unsigned new_entries = 0, new_hits = 0;
 	int64_t feed, entry;
-	bool found, new;
+	bool found, new = false;
 	size_t i, j, n;
 	int r;
 

@@ -22,7 +22,8 @@
 enum html_kind {
 	HTML_INLINE,		/* nothing: <b>, <a>, <span>, unknown ones */
 	HTML_SKIP,		/* dropped with its content: <script> */
-	HTML_LINE,		/* a line break: <br>, <div>, <li> */
+	HTML_BR,		/* a line break, always */
+	HTML_LINE,		/* a line break unless one is there: <div> */
 	HTML_PARA,		/* a blank line: <p>, <h1>, <table> */
 	HTML_CELL,		/* a space: <td>, <th> */
 	HTML_PRE,		/* a blank line, and newlines inside are kept */
@@ -38,7 +39,7 @@ static const struct {
 	{ "head", HTML_SKIP }, { "title", HTML_SKIP },
 	{ "iframe", HTML_SKIP }, { "object", HTML_SKIP },
 	{ "svg", HTML_SKIP }, { "math", HTML_SKIP },
-	{ "br", HTML_LINE }, { "div", HTML_LINE }, { "li", HTML_LINE },
+	{ "br", HTML_BR }, { "div", HTML_LINE }, { "li", HTML_LINE },
 	{ "tr", HTML_LINE }, { "dd", HTML_LINE }, { "dt", HTML_LINE },
 	{ "section", HTML_LINE }, { "article", HTML_LINE },
 	{ "header", HTML_LINE }, { "footer", HTML_LINE },
@@ -388,7 +389,9 @@ breaks_want(struct buf *b, unsigned want)
 
 	if (i == 0)
 		return;
-	while (i > 0 && (b->data[i - 1] == ' ' || b->data[i - 1] == '\n')) {
+	/* bounded look back: garbage may pile up blanks, folded later */
+	while (i > 0 && b->len - i < 64 && have < want &&
+	    (b->data[i - 1] == ' ' || b->data[i - 1] == '\n')) {
 		if (b->data[i - 1] == '\n')
 			have++;
 		i--;
@@ -401,6 +404,10 @@ static void
 html_edge(struct buf *b, enum html_kind k, int *pre, bool open)
 {
 	switch (k) {
+	case HTML_BR:
+		if (open)
+			(void)buf_addc(b, '\n');
+		break;
 	case HTML_LINE:
 		breaks_want(b, 1);
 		break;
