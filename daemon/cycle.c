@@ -285,8 +285,9 @@ cycle_report_line(const struct cycle_feed_report *r)
 	if (r->not_modified)
 		return xasprintf("feed '%s': not modified (304)",
 		    r->feed->name);
-	return xasprintf("feed '%s': %zu entries (%s, %s), %u new, %u hits%s%s",
-	    r->feed->name, r->n_entries, r->format ? r->format : "?",
+	return xasprintf("feed '%s': %zu %s (%s, %s), %u new, %u %s%s%s",
+	    r->feed->name, r->n_entries, r->n_entries == 1 ? "entry" : "entries",
+	    r->format ? r->format : "?",
 	    r->encoding ? r->encoding : "?", r->new_entries, r->new_hits,
-	    r->warning ? "; warning: " : "", r->warning ? r->warning : "");
+	    r->new_hits == 1 ? "hit" : "hits", r->warning ? "; warning: " : "", r->warning ? r->warning : "");
 }

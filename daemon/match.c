@@ -3,7 +3,7 @@
  * queries parsed to small trees, entries matched to hits with spans and a
  * snippet.  Pure: no I/O and no logging; touches memory only.
  *
- * Choices users see (doc/reewatch.watch.5 says the same):
+ * Choices users see (for reewatch.watch(5)):
  * - `*` ends a word and truncates it: "rare earth*" matches "rare earths"
  *   and also "rare earthenware"; without `*` a phrase ends at a word edge.
  * - Phrases match the match form of the text (text_normalise(): NFC, ё as
@@ -85,7 +85,7 @@ struct alert {
 	char *query_src;
 	unsigned query_line;
 	struct query *query;
-	unsigned *pos_terms;		/* referenced outside NOT, query order */
+	unsigned *pos_terms;		/* named outside NOT, query order */
 	size_t n_pos_terms;
 	enum alert_in in;
 	int score;
@@ -328,8 +328,16 @@ term_key(struct reader *rd, struct term *t, const char *key,
 	struct buf phrase;
 
 	if (strcmp(key, "match") == 0) {
+		_cleanup_free_ char *v = NULL;
+		size_t n = strlen(value);
+
+		/* match = "rare earth" means what it says without quotes */
+		if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
+			v = xstrndup(value + 1, n - 2);
+		else
+			v = xstrdup(value);
 		buf_init(&phrase, 0);
-		if (phrase_compile(rd, value, line, &phrase) == 0) {
+		if (phrase_compile(rd, v, line, &phrase) == 0) {
 			part_add(t, line);
 			(void)buf_add(&t->pattern, phrase.data, phrase.len);
 			(void)buf_addc(&t->pattern, ')');
@@ -430,8 +438,8 @@ watchlist_key(struct reader *rd, const char *key, const char *value,
 			problem(rd, line, "name set twice (first at line %u)",
 			    rd->name_line);
 		else if (!name_valid(value)) {
-			problem(rd, line, "name = '%s': use lower-case letters, "
-			    "digits, '.', '_' and '-'", value);
+			problem(rd, line, "name = '%s': use lower-case "
+			    "letters, digits, '.', '_' and '-'", value);
 			rd->name_line = line;
 		} else {
 			w->name = xstrdup(value);
@@ -661,7 +669,8 @@ q_next(struct qparser *q)
 		} else {
 			q->tok = TOKEN_NAME;
 			q->quoted = true;
-			q->text = xstrndup(s + i + 1, (size_t)(end - s - i - 1));
+			q->text = xstrndup(s + i + 1,
+			    (size_t)(end - s - i - 1));
 			i = (size_t)(end - s) + 1;
 		}
 	} else if (name_char(s[i])) {
@@ -1357,8 +1366,13 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	for (i = 0; i < w->n_terms; i++) {
 		for (f = 0; f < HIT_FIELD_MAX; f++)
 			if (!term_run(s, &w->terms[i], text[f], text_len[f],
-			    (enum hit_field)f, md, &found[i]))
+			    (enum hit_field)f, md, &found[i])) {
+				/* over its limits: no match at all */
 				*limited = true;
+				free(found[i].spans);
+				memset(&found[i], 0, sizeof(found[i]));
+				break;
+			}
 		if (found[i].n_spans > 0)
 			all[n_all++] = (unsigned)i;
 	}

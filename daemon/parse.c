@@ -38,6 +38,7 @@
 #define PARSE_ENTITY_BUDGET	(64u * 1024)
 #define PARSE_ENTITY_DEPTH	4
 #define PARSE_MAX_NAMES		64	/* authors, categories per entry */
+#define UTF8_EVIDENCE		4	/* see choose_encoding() */
 
 const char *
 parse_format_name(enum parse_format f)
@@ -184,9 +185,10 @@ enc_lookup(const char *label, struct encoding *tmp, char names[2][32],
 		}
 	if (startswith(key, "iso8859") && key[7] >= '1' && key[7] <= '9' &&
 	    strlen(key) <= 9) {
-		snprintf(names[0], 32, "ISO-8859-%s", key + 7);
-		snprintf(names[1], 32, "ISO-8859-%s", key + 7);
-	} else if ((startswith(key, "windows125") || startswith(key, "cp125")) &&
+		snprintf(names[0], 32, "ISO-8859-%.2s", key + 7);
+		snprintf(names[1], 32, "ISO-8859-%.2s", key + 7);
+	} else if ((startswith(key, "windows125") ||
+	    startswith(key, "cp125")) &&
 	    strlen(strchr(key, '5')) == 2) {
 		snprintf(names[0], 32, "windows-125%c", key[strlen(key) - 1]);
 		snprintf(names[1], 32, "CP125%c", key[strlen(key) - 1]);
@@ -347,10 +349,12 @@ xml_decl_encoding(const char *p, size_t n, char *out, size_t outsz)
  *     cannot read are ignored; a UTF-16/32 label over ASCII-compatible
  *     bytes is a lie and ignored too).  US-ASCII means UTF-8 if the bytes
  *     are valid UTF-8, else windows-1252.
- *  3. If the bytes are valid UTF-8 with some non-ASCII, UTF-8 wins over a
- *     declared UTF-8 candidate (either), and over an HTTP-only legacy
- *     label (servers default to ISO-8859-1): a real legacy text is
- *     practically never valid UTF-8.
+ *  3. If the bytes are valid UTF-8 with some non-ASCII, UTF-8 wins when
+ *     either candidate says UTF-8, when only HTTP speaks (servers default
+ *     to ISO-8859-1), and over any label once there are at least
+ *     UTF8_EVIDENCE multi-byte sequences: real legacy text (Cyrillic,
+ *     CJK) is practically never valid UTF-8 for that long, while "UTF-8
+ *     bytes behind a stale ISO-8859-1 prolog" is common.
  *  4. Otherwise the XML declaration wins over HTTP (servers lie with
  *     defaults more often than documents), except that a declared UTF-8
  *     over bytes that are not UTF-8 loses to the other candidate.
@@ -419,7 +423,8 @@ choose_encoding(const char *data, size_t len, const char *content_type,
 		decl = valid ? &enc_utf8 : &enc_cp1252;
 
 	if (valid && multi > 0 && ((http && enc_is_utf8(http)) ||
-	    (decl && enc_is_utf8(decl)) || (http && !decl)))
+	    (decl && enc_is_utf8(decl)) || (http && !decl) ||
+	    multi >= UTF8_EVIDENCE))
 		return &enc_utf8;
 	e = decl ? decl : http;
 	if (e && enc_is_utf8(e) && !valid && decl && http && e == decl &&
@@ -500,6 +505,165 @@ convert(const struct encoding *e, const char *data, size_t len,
 	}
 	iconv_close(cd);
 	return r;
+}
+
+/* ---- stray ampersands ---------------------------------------------- */
+
+static bool
+is_name_char(unsigned char ch, bool first)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+	    ch == ':' || ch >= 0x80)
+		return true;
+	return !first && ((ch >= '0' && ch <= '9') || ch == '.' || ch == '-');
+}
+
+/* Is name (n bytes) declared by an <!ENTITY in the DOCTYPE text dt? */
+static bool
+entity_declared(const char *dt, size_t dtn, const char *name, size_t n)
+{
+	const char *p = dt, *end = dt + dtn;
+
+	while ((p = memmem(p, (size_t)(end - p), "<!ENTITY", 8))) {
+		p += 8;
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if ((size_t)(end - p) > n && memcmp(p, name, n) == 0 &&
+		    (p[n] == ' ' || p[n] == '\t' || p[n] == '\r' ||
+		    p[n] == '\n'))
+			return true;
+	}
+	return false;
+}
+
+/* Where the construct starting at s[i] ends (one past), or 0 if none. */
+static size_t
+skip_markup(const char *s, size_t n, size_t i, const char **ret_dt,
+    size_t *ret_dtn)
+{
+	static const struct {
+		const char *open, *close;
+	} skips[] = {
+		{ "<![CDATA[", "]]>" }, { "<!--", "-->" }, { "<?", "?>" },
+	};
+	const char *e;
+	size_t k;
+
+	for (k = 0; k < ELEMENTSOF(skips); k++) {
+		size_t ol = strlen(skips[k].open);
+
+		if (n - i < ol || memcmp(s + i, skips[k].open, ol) != 0)
+			continue;
+		e = memmem(s + i + ol, n - i - ol, skips[k].close,
+		    strlen(skips[k].close));
+		return e ? (size_t)(e - s) + strlen(skips[k].close) : n;
+	}
+	if (n - i >= 9 && strncasecmp(s + i, "<!DOCTYPE", 9) == 0) {
+		size_t j = i + 9;
+
+		while (j < n && s[j] != '[' && s[j] != '>')
+			j++;
+		if (j < n && s[j] == '[') {
+			e = memmem(s + j, n - j, "]", 1);
+			while (e) {
+				const char *q = e + 1;
+
+				while (q < s + n && (*q == ' ' || *q == '\t' ||
+				    *q == '\r' || *q == '\n'))
+					q++;
+				if (q < s + n && *q == '>') {
+					j = (size_t)(q - s);
+					break;
+				}
+				e = memmem(e + 1, (size_t)(s + n - e - 1), "]",
+				    1);
+			}
+			if (!e)
+				j = n;
+		}
+		*ret_dt = s + i;
+		*ret_dtn = j - i;
+		return j < n ? j + 1 : n;
+	}
+	return 0;
+}
+
+/*
+ * Feeds are full of "AT&T" and "&nbsp;" that XML does not allow; libxml2
+ * would drop them (and the text around them).  Outside CDATA, comments,
+ * PIs and the DOCTYPE, a '&' that does not start a character reference,
+ * a predefined entity or one the DOCTYPE declares becomes "&amp;", so the
+ * text keeps "&nbsp;" for the HTML decoder.  Returns whether out was
+ * written (out is left alone when nothing needs fixing).
+ */
+static bool
+fix_ampersands(const char *s, size_t n, struct buf *out)
+{
+	static const char *const predef[] = { "amp", "lt", "gt", "quot",
+	    "apos" };
+	const char *dt = NULL;
+	size_t dtn = 0, i = 0, done = 0, k;
+	bool changed = false;
+
+	while (i < n) {
+		const char *amp = memchr(s + i, '&', n - i);
+		const char *lt = memchr(s + i, '<', n - i);
+		size_t j, name_len;
+		bool keep;
+
+		if (!amp)
+			break;
+		if (lt && lt < amp) {
+			size_t end = skip_markup(s, n, (size_t)(lt - s), &dt,
+			    &dtn);
+
+			i = end ? end : (size_t)(lt - s) + 1;
+			continue;
+		}
+		j = (size_t)(amp - s) + 1;
+		keep = false;
+		if (j < n && s[j] == '#') {
+			bool hex = j + 1 < n && (s[j + 1] == 'x' ||
+			    s[j + 1] == 'X');
+			size_t d = j + 1 + hex, d0 = d;
+
+			while (d < n && d - d0 < 10 && (hex ?
+			    strchr("0123456789abcdefABCDEF", s[d]) != NULL :
+			    (s[d] >= '0' && s[d] <= '9')) && s[d])
+				d++;
+			keep = d > d0 && d < n && s[d] == ';';
+		} else {
+			name_len = 0;
+			while (j + name_len < n && name_len < 64 &&
+			    is_name_char((unsigned char)s[j + name_len],
+			    name_len == 0))
+				name_len++;
+			if (name_len > 0 && j + name_len < n &&
+			    s[j + name_len] == ';') {
+				for (k = 0; k < ELEMENTSOF(predef); k++)
+					if (strlen(predef[k]) == name_len &&
+					    memcmp(s + j, predef[k],
+					    name_len) == 0)
+						keep = true;
+				if (!keep && dt)
+					keep = entity_declared(dt, dtn, s + j,
+					    name_len);
+			}
+		}
+		i = j;
+		if (keep)
+			continue;
+		changed = true;
+		if (out) {
+			(void)buf_add(out, s + done, j - done);
+			(void)buf_adds(out, "amp;");
+			done = j;
+		}
+	}
+	if (changed && out)
+		(void)buf_add(out, s + done, n - done);
+	return changed;
 }
 
 /* ---- XML ---------------------------------------------------------- */
@@ -1334,7 +1498,14 @@ find_key(const struct entries *es, const char *key)
 	return -1;
 }
 
-/* Finish r (dates, key) and add it, or drop it as an exact duplicate. */
+/*
+ * Finish r (dates, key) and add it, or drop it as an exact duplicate.
+ * The key: the id; else the link; else "h:" and 16 hex digits of hash64
+ * over title (else summary, else content) + '\n' + the raw date string.
+ * A key seen before in this feed: the same link and title is a duplicate
+ * (dropped, counted); anything else is a feed reusing a guid for another
+ * story, kept as key + "#" + hash64(link + '\n' + title) in hex.
+ */
 static void
 add_entry(struct entries *es, struct raw *r)
 {
@@ -1357,14 +1528,16 @@ add_entry(struct entries *es, struct raw *r)
 	else if (r->link_raw)
 		e->key = xstrdup(r->link_raw);
 	else
-		e->key = hex_key("h:", e->title.s, r->date_raw);
+		e->key = hex_key("h:", e->title.s ? e->title.s :
+		    e->summary.s ? e->summary.s : e->content.s, r->date_raw);
 
 	dup = find_key(es, e->key);
 	if (dup >= 0) {
 		const struct entry *o = &es->v[dup];
 		char *k;
 
-		if (streq0(o->link, e->link) && streq0(o->title.s, e->title.s)) {
+		if (streq0(o->link, e->link) &&
+		    streq0(o->title.s, e->title.s)) {
 			es->n_dropped++;
 			raw_done(r);
 			return;
@@ -1612,7 +1785,7 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	struct feed_doc *d;
 	xmlDocPtr doc;
 	xmlNodePtr root, k;
-	struct buf b;
+	struct buf b, fixed = { 0 };
 	char *enc = NULL;
 	const char *s;
 	size_t n;
@@ -1638,17 +1811,29 @@ parse_feed(const char *data, size_t len, const char *content_type,
 		r = -EBADMSG;
 		goto out;
 	}
+	if (*s == '{' || *s == '[') {
+		snprintf(errbuf, ERRMSG_MAX,
+		    "not a feed: a JSON document (JSON Feed is not read)");
+		r = -EBADMSG;
+		goto out;
+	}
 	if (looks_html(s, n)) {
 		snprintf(errbuf, ERRMSG_MAX, "%s", not_html);
 		r = -EBADMSG;
 		goto out;
 	}
+	if (fix_ampersands(s, n, NULL)) {
+		buf_init(&fixed, PARSE_MAX_DECODED_BYTES * 2);
+		(void)fix_ampersands(s, n, &fixed);
+		s = fixed.data;
+		n = fixed.len;
+	}
 	doc = xml_read(s, n, base_url, &xe, &recovered);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (!root) {
 		if (xe.msg[0])
-			snprintf(errbuf, ERRMSG_MAX, "XML error at line %d: %.200s",
-			    xe.line, xe.msg);
+			snprintf(errbuf, ERRMSG_MAX,
+			    "XML error at line %d: %.200s", xe.line, xe.msg);
 		else
 			snprintf(errbuf, ERRMSG_MAX, "not XML");
 		xmlFreeDoc(doc);
@@ -1705,6 +1890,7 @@ parse_feed(const char *data, size_t len, const char *content_type,
 out:
 	free(enc);
 	buf_done(&b);
+	buf_done(&fixed);
 	return r;
 }
 

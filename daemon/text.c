@@ -183,7 +183,7 @@ is_dropped(int32_t c)
 	    (c >= 0x7f && c <= 0x9f) ||
 	    c == 0x00ad ||				/* soft hyphen */
 	    c == 0x061c || c == 0x180e ||
-	    (c >= 0x200b && c <= 0x200f) ||		/* zero width, LRM/RLM */
+	    (c >= 0x200b && c <= 0x200f) ||	/* zero width, LRM, RLM */
 	    (c >= 0x202a && c <= 0x202e) ||		/* bidi embeddings */
 	    (c >= 0x2060 && c <= 0x2064) ||		/* word joiner, ... */
 	    (c >= 0x2066 && c <= 0x2069) ||		/* bidi isolates */
@@ -512,10 +512,14 @@ text_from_html(const char *html, size_t len)
 	buf_init(&raw, 0);
 	if (in.len > INT_MAX)
 		in.len = INT_MAX;	/* far over FIELD_MAX_BYTES anyway */
+	/*
+	 * No HTML_PARSE_NOIMPLIED: libxml2 2.9 builds wrong trees with it
+	 * ("<b>x</b> y" puts a <p> inside the <b>).  The implied <html>,
+	 * <head> (skipped) and <body> add no text.
+	 */
 	doc = in.len == 0 ? NULL : htmlReadMemory(in.data, (int)in.len, NULL,
 	    "UTF-8", HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED | HTML_PARSE_IGNORE_ENC |
-	    HTML_PARSE_COMPACT);
+	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
 	if (doc) {
 		html_walk(doc->children, &raw);
 		xmlFreeDoc(doc);

@@ -27,7 +27,7 @@ set_url(CURLU *h, const char *s)
 	const char *p;
 
 	rc = curl_url_set(h, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);
-	if (rc != CURLUE_MALFORMED_INPUT || !strchr(s, ' '))
+	if (rc == CURLUE_OK || !strchr(s, ' '))
 		return rc;
 	buf_init(&b, 0);
 	for (p = s; *p; p++)

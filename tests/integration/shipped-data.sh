@@ -17,9 +17,9 @@ ok $? "the shipped feeds and watchlists pass check: $out"
 for src in 'tass.ru' 'tass.com' 'kommersant.ru/RSS/news.xml' 'section-economics' \
 	'interfax.ru' 'ria.ru' 'rbc.ru' 'vedomosti.ru' 'themoscowtimes.com' \
 	'government.ru' 'kremlin.ru/events' 'en.kremlin.ru' 'news.cn' 'globaltimes.cn' \
-	'mining.com' 'jamestown.org' 'state.gov' 'uzdaily.uz' 'site:iea.org' \
-	'site:mofcom.gov.cn'; do
-	grep -qi "url = .*$src" "$top_srcdir"/feeds/*.feeds
+	'mining.com' 'jamestown.org' 'state.gov' 'uzdaily.uz' 'site(:|%3A)iea.org' \
+	'site(:|%3A)mofcom.gov.cn'; do
+	grep -Eqi "url = .*$src" "$top_srcdir"/feeds/*.feeds
 	ok $? "a shipped feed for $src"
 done
 for dead in 'iea.org/rss' 'chinadaily.com.cn/rss'; do

@@ -171,6 +171,7 @@ test_expand(void)
 {
 	static const char *const sfx[] = { ".feeds", ".opml", NULL };
 	_cleanup_free_ char *sub = xasprintf("%s/feeds.d", dir);
+	char missing[] = "/nonexistent/x.feeds";
 	char *paths[] = { sub, NULL, NULL };
 	char **files = NULL;
 	struct diag d;
@@ -189,7 +190,7 @@ test_expand(void)
 	    "sorted by name");
 	strv_free(files);
 	files = NULL;
-	paths[1] = "/nonexistent/x.feeds";
+	paths[1] = missing;
 	ok(conf_expand_paths(paths, sfx, &files, &d) == -ENOENT && d.n == 1 &&
 	    startswith(d.msgs[0], "/nonexistent/x.feeds: "),
 	    "a missing path is reported");

@@ -63,7 +63,8 @@ static void
 test_json(void)
 {
 	struct buf b;
-	char *v[] = { "a", "b\"c", NULL };
+	char a[] = "a", bc[] = "b\"c";
+	char *v[] = { a, bc, NULL };
 
 	buf_init(&b, 0);
 	(void)json_add_string(&b, "quote\" back\\ nl\n tab\t ctl\x01 ру");

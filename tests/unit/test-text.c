@@ -1,0 +1,257 @@
+/*
+ * test-text.c: feed HTML and messy plain text to the display and match
+ * forms a reader sees in alerts and digests.  No I/O.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tap.h"
+#include "text.h"
+#include "util.h"
+
+/*
+ * libxml2's global state, freed at exit so valgrind reports nothing
+ * reachable.  Declared here: the tests do not get libxml2's include path
+ * (only text.c includes its headers); the library is linked in anyway.
+ */
+void xmlCleanupParser(void);
+
+enum fn {
+	FN_HTML,
+	FN_CLEAN,
+	FN_NORMALISE,
+	FN_MAX
+};
+
+static const struct {
+	enum fn fn;
+	const char *in;
+	const char *want;
+	const char *what;
+} cases[] = {
+	{ FN_HTML, "<p>Hello &amp;nbsp;world</p>", "Hello world",
+	    "twice-escaped &nbsp; is a space" },
+	{ FN_HTML, "&amp;laquo;Росатом&amp;raquo; &amp;amp; Co",
+	    "«Росатом» & Co", "twice-escaped named entities" },
+	{ FN_HTML, "a<script>alert('x')</script>b<style>p{}</style>c"
+	    "<noscript>n</noscript><template>t</template>", "abc",
+	    "script, style, noscript, template dropped with content" },
+	{ FN_HTML, "<p>one</p><p>two</p>", "one\n\ntwo",
+	    "paragraphs are separated by a blank line" },
+	{ FN_HTML, "line<br>next<br/><br>last", "line\nnext\n\nlast",
+	    "<br> breaks lines" },
+	{ FN_HTML, "<ul>\n <li>a</li>\n <li>b</li>\n</ul>tail", "a\nb\n\ntail",
+	    "list items one per line" },
+	{ FN_HTML, "<h1>Title</h1><div>x</div><div>y</div>", "Title\n\nx\ny",
+	    "headings and divs" },
+	{ FN_HTML, "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>"
+	    "</table>", "a b\nc", "table cells and rows" },
+	{ FN_HTML, "a < b and c > d", "a < b and c > d",
+	    "a lone '<' in text survives" },
+	{ FN_HTML, "5<6 & 7>3", "5<6 & 7>3", "'<' before a digit survives" },
+	{ FN_HTML, "<b>bold</b> and <i>italic</i>", "bold and italic",
+	    "inline tags vanish without gaps" },
+	{ FN_HTML, "x\n\n   y\t z", "x y z",
+	    "source line breaks are blanks in HTML" },
+	{ FN_HTML, "<pre>a\n  b</pre>c", "a\nb\n\nc", "<pre> keeps lines" },
+	{ FN_HTML, "<!-- hidden -->text<img src=x alt=\"pic\">", "text",
+	    "comments and images dropped" },
+	{ FN_HTML, "<meta charset=\"koi8-r\">Привет", "Привет",
+	    "a charset in the fragment is ignored" },
+	{ FN_HTML, "caf\xe9 <b>ok</b>", "caf\xef\xbf\xbd ok",
+	    "invalid UTF-8 in HTML is U+FFFD, the rest stays UTF-8" },
+	{ FN_HTML, "&#1056;&#x43E;с", "Рос", "numeric entities" },
+	{ FN_HTML, "", "", "empty HTML" },
+	{ FN_CLEAN, "Tom &amp; Jerry &lt;3", "Tom & Jerry <3",
+	    "entities in plain titles" },
+	{ FN_CLEAN, "AT&T &nosuch; &amp", "AT&T &nosuch; &amp",
+	    "bare ampersands and unknown names stay" },
+	{ FN_CLEAN, "&#x4E2D;&#22269;&apos;", "中国'", "numeric and &apos;" },
+	{ FN_CLEAN, "a&#151;b&#0;", "a—b\xef\xbf\xbd",
+	    "&#151; as browsers read it, &#0; is U+FFFD" },
+	{ FN_CLEAN, "a\r\nb\rc", "a\nb\nc", "CR and CRLF become LF" },
+	{ FN_CLEAN, "  a   \t b  \n \n\n\n c  ", "a b\n\nc",
+	    "blanks folded, one blank line at most, trimmed" },
+	{ FN_CLEAN, "\xd0\xb8\xcc\x86", "\xd0\xb9",
+	    "NFC: и + combining breve is й" },
+	{ FN_CLEAN, "Рос\xc2\xad""атом", "Росатом", "soft hyphen dropped" },
+	{ FN_CLEAN, "a\u200bb\u200dc\u2060d\ufeffe", "abcde",
+	    "zero-width characters dropped" },
+	{ FN_CLEAN, "\u202eabc\u202c \u2067x\u2069", "abc x",
+	    "bidi controls dropped" },
+	{ FN_CLEAN, "a\xff" "b", "a\xef\xbf\xbd" "b",
+	    "invalid byte is U+FFFD" },
+	{ FN_CLEAN, "\xe4\xb8", "\xef\xbf\xbd\xef\xbf\xbd",
+	    "truncated sequence: each byte U+FFFD" },
+	{ FN_CLEAN, "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+	    "encoded surrogate is invalid" },
+	{ FN_CLEAN, "a\u00a0b\u2009c\u3000d\u202fe", "a b c d e",
+	    "odd spaces become ' '" },
+	{ FN_CLEAN, "a\x01" "b\x7f" "c\xc2\x85" "d\te\x1b[0m",
+	    "abc\nd e[0m", "control characters dropped, NEL is a line end" },
+	{ FN_NORMALISE, "Ёлка и ёж", "Елка и еж", "ё is е" },
+	{ FN_NORMALISE, "е\xcc\x88ж", "еж", "decomposed ё is е too" },
+	{ FN_NORMALISE, "«Росатом» „x“ ‘y’ ‹z› “q”",
+	    "\"Росатом\" \"x\" 'y' 'z' \"q\"", "typographic quotes" },
+	{ FN_NORMALISE, "a – b — c − d ‐ e ― f", "a - b - c - d - e - f",
+	    "dashes" },
+	{ FN_NORMALISE, "Рос\xc2\xad""атом\u00a0&amp;", "Росатом &",
+	    "normalise cleans too" },
+};
+
+static char *
+call(enum fn fn, const char *s, size_t len)
+{
+	switch (fn) {
+	case FN_HTML:
+		return text_from_html(s, len);
+	case FN_CLEAN:
+		return text_clean(s, len);
+	default:
+		return text_normalise(s, len);
+	}
+}
+
+static void
+test_cases(void)
+{
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(cases); i++) {
+		char *got = call(cases[i].fn, cases[i].in, strlen(cases[i].in));
+		char *again;
+
+		is_str(got, cases[i].want, "%s", cases[i].what);
+		/* what comes out is stable under a second pass */
+		if (got && cases[i].fn != FN_HTML) {
+			again = call(cases[i].fn, got, strlen(got));
+			is_str(again, got, "  and a second pass keeps it");
+			free(again);
+		}
+		free(got);
+	}
+}
+
+static void
+test_nul_and_garbage(void)
+{
+	static const char nul[] = "a\0b";
+	static const char garbage[] = "<<<>>><div<p </ <a href='\"><![CDATA[ "
+	    "&#xFFFFFFFF; &#99999999999; <svg><svg><x y=z></" "\xc0\xaf";
+	char *s;
+
+	s = text_clean(nul, 3);
+	is_str(s, "ab", "a NUL byte inside the length is dropped");
+	free(s);
+	s = text_from_html(nul, 3);
+	is_str(s, "ab", "and in HTML too");
+	free(s);
+	s = text_from_html(garbage, strlen(garbage));
+	ok(s && utf8_valid(s, strlen(s)), "garbage HTML gives valid UTF-8");
+	free(s);
+	s = text_from_html(NULL, 0);
+	is_str(s, "", "NULL HTML is empty text");
+	free(s);
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+test_huge(void)
+{
+	struct timespec t0;
+	struct buf b;
+	char *s;
+	double sec;
+
+	buf_init(&b, 0);
+	while (b.len < FIELD_MAX_BYTES)
+		(void)buf_adds(&b, "<p>Росатом &amp;nbsp;и <b>rare earths</b>"
+		    "&#8212;<script>x()</script> news</p>\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s = text_from_html(b.data, b.len);
+	sec = elapsed(&t0);
+	ok(s && strncmp(s, "Росатом и rare earths— news\n\nРосатом", 40) == 0,
+	    "1 MiB of HTML converts");
+	ok(sec < 10.0, "1 MiB of HTML in %.2f s", sec);
+	free(s);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s = text_normalise(b.data, b.len);
+	sec = elapsed(&t0);
+	ok(s && sec < 10.0, "1 MiB of plain text normalised in %.2f s", sec);
+	free(s);
+
+	/* nesting deeper than any parser stack */
+	buf_reset(&b);
+	while (b.len < 600000)
+		(void)buf_adds(&b, "<div><span>");
+	(void)buf_adds(&b, "deep");
+	s = text_from_html(b.data, b.len);
+	ok(s != NULL && utf8_valid(s, strlen(s)),
+	    "200,000 nested elements do not crash");
+	free(s);
+	buf_done(&b);
+}
+
+static void
+test_entry(void)
+{
+	struct entry e;
+	char **authors = NULL, **cats = NULL;
+
+	memset(&e, 0, sizeof(e));
+	e.title.s = xstrdup("<b>Rosatom</b>\r\nsigns "
+	    "&amp;laquo;deal&amp;raquo;");
+	e.title.type = ENTRY_TEXT_HTML;
+	e.summary.s = xstrdup("Plain\r\n\r\n\r\nsummary &amp; more");
+	e.summary.type = ENTRY_TEXT_PLAIN;
+	e.content.s = xstrdup("<p>  </p><script>x</script>");
+	e.content.type = ENTRY_TEXT_HTML;
+	(void)strv_push(&authors, xstrdup("<a href=\"x\">Ivan</a> Petrov"));
+	(void)strv_push(&authors, xstrdup("  \u00a0 "));
+	(void)strv_push(&authors, xstrdup("Jane &amp; Co\nLtd"));
+	e.authors = authors;
+	(void)strv_push(&cats, xstrdup(" "));
+	e.categories = cats;
+	is_int(text_entry(&e), 0, "text_entry succeeds");
+	is_str(e.title.s, "Rosatom signs «deal»", "HTML title is one line");
+	is_int(e.title.type, ENTRY_TEXT_PLAIN, "and plain now");
+	is_str(e.summary.s, "Plain\n\nsummary & more", "plain summary cleaned");
+	ok(e.content.s == NULL, "content with no text is absent");
+	ok(e.authors && strv_length(e.authors) == 2, "empty author removed");
+	if (e.authors && strv_length(e.authors) == 2) {
+		is_str(e.authors[0], "Ivan Petrov", "author HTML stripped");
+		is_str(e.authors[1], "Jane & Co Ltd", "author on one line");
+	}
+	ok(e.categories == NULL, "no categories left");
+	entry_done(&e);
+
+	memset(&e, 0, sizeof(e));
+	e.title.s = xstrdup("Line one\nLine two\r\n\u2028three");
+	is_int(text_entry(&e), 0, "text_entry on a plain title");
+	is_str(e.title.s, "Line one Line two three",
+	    "CR/LF in a title cannot split it");
+	entry_done(&e);
+}
+
+int
+main(void)
+{
+	test_cases();
+	test_nul_and_garbage();
+	test_huge();
+	test_entry();
+	xmlCleanupParser();
+	return tap_done();
+}
