@@ -412,7 +412,7 @@ parse_rfc822(const char *p, int64_t *ret)
 			continue;
 		}
 		if (!have_day && n <= 2 && !(have_mon && have_year)) {
-			unsigned d;
+			unsigned d = 0;
 
 			(void)digits(&w, n, &d);
 			t.day = d;
@@ -420,7 +420,7 @@ parse_rfc822(const char *p, int64_t *ret)
 			continue;
 		}
 		if (!have_year && n >= 2 && n <= 4) {
-			unsigned y;
+			unsigned y = 0;
 
 			(void)digits(&w, n, &y);
 			if (n == 2)

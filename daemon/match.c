@@ -568,6 +568,20 @@ on_ini(void *userdata, const char *section, const char *key,
 	return 0;
 }
 
+/*
+ * JIT unless $REEWATCH_NO_JIT is set (valgrind cannot follow JIT code, and
+ * it is a way to rule the JIT out when debugging).  Where the kernel
+ * refuses executable memory (MemoryDenyWriteExecute=yes) pcre2_jit_compile
+ * fails and the interpreter runs instead.
+ */
+static bool
+match_jit_wanted(void)
+{
+	const char *e = getenv("REEWATCH_NO_JIT");
+
+	return !e || !*e || strcmp(e, "0") == 0;
+}
+
 /* Compile a term's parts to its one pattern, JIT when the kernel lets us. */
 static void
 term_compile(struct reader *rd, struct term *t)
@@ -600,7 +614,8 @@ term_compile(struct reader *rd, struct term *t)
 		    t->name, msg);
 		return;
 	}
-	t->jit = pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+	t->jit = match_jit_wanted() &&
+	    pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
 	buf_done(&t->pattern);
 }
 
