@@ -17,6 +17,7 @@
 
 #include "reewatch.h"
 #include "store.h"
+#include "store-internal.h"
 #include "util.h"
 
 /*
@@ -218,12 +219,6 @@ static const struct {
 	{ "deliveries", STORE_STMT_COUNT_DELIVERIES },
 };
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STORE_STMT_MAX];
-	bool listing;			/* inside store_hits_list() */
-	char errmsg[ERRMSG_MAX];	/* the last failure, "" if none */
-};
 
 /* SQLite result code (extended or not) -> negative errno. */
 static int
@@ -263,7 +258,7 @@ sqlite_errno(sqlite3 *db, int rc)
 }
 
 /* Keep SQLite's message for rc and return it as -errno. */
-static int
+int
 store_fail(struct store *s, int rc)
 {
 	(void)snprintf(s->errmsg, sizeof(s->errmsg), "%s",
@@ -271,7 +266,7 @@ store_fail(struct store *s, int rc)
 	return sqlite_errno(s->db, rc);
 }
 
-static int PRINTF_LIKE(3, 4)
+int
 store_failf(struct store *s, int r, const char *fmt, ...)
 {
 	va_list ap;
@@ -282,28 +277,28 @@ store_failf(struct store *s, int r, const char *fmt, ...)
 	return r;
 }
 
-static void
-stmt_done(sqlite3_stmt *st)
+void
+store_stmt_done(sqlite3_stmt *st)
 {
 	(void)sqlite3_reset(st);
 	(void)sqlite3_clear_bindings(st);
 }
 
 /* Step a statement that returns no row, then reset it. */
-static int
-stmt_exec(struct store *s, sqlite3_stmt *st)
+int
+store_stmt_exec(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st), r = 0;
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		r = store_fail(s, rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return r;
 }
 
 /* Step a statement that returns one integer, or none (*ret = 0, 0). */
-static int
-stmt_int64(struct store *s, sqlite3_stmt *st, bool *ret_found, int64_t *ret)
+int
+store_stmt_int64(struct store *s, sqlite3_stmt *st, bool *ret_found, int64_t *ret)
 {
 	int rc = sqlite3_step(st), r = 0;
 
@@ -315,12 +310,12 @@ stmt_int64(struct store *s, sqlite3_stmt *st, bool *ret_found, int64_t *ret)
 		*ret_found = false;
 	} else
 		r = store_fail(s, rc);
-	stmt_done(st);
+	store_stmt_done(st);
 	return r;
 }
 
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+int
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (!v)
 		return sqlite3_bind_null(st, i);
@@ -328,16 +323,16 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Bind t, or NULL when t is 0 ("unknown"). */
-static int
-bind_time(sqlite3_stmt *st, int i, int64_t t)
+int
+store_bind_time(sqlite3_stmt *st, int i, int64_t t)
 {
 	if (t == 0)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_int64(st, i, t);
 }
 
-static char *
-column_strdup(sqlite3_stmt *st, int i)
+char *
+store_column_strdup(sqlite3_stmt *st, int i)
 {
 	return xstrdup((const char *)sqlite3_column_text(st, i));
 }
@@ -453,6 +448,10 @@ store_free(struct store *s)
 		return;
 	for (i = 0; i < STORE_STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
+	free(s->stmt);
+	for (i = 0; i < s->n_cached; i++)
+		(void)sqlite3_finalize(s->cached[i].stmt);
+	free(s->cached);
 	(void)sqlite3_close(s->db);
 	free(s);
 }
@@ -479,6 +478,7 @@ store_open(const char *path, char errbuf[ERRMSG_MAX], struct store **ret)
 		return r;
 
 	s = xcalloc(1, sizeof(*s));
+	s->stmt = xcalloc(STORE_STMT_MAX, sizeof(*s->stmt));
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		if (!s->db) {
@@ -585,28 +585,28 @@ store_feed_get(struct store *s, const char *name,
 
 	if (!name)
 		return store_failf(s, -EINVAL, "no feed name");
-	(void)bind_text(st, 1, name);
+	(void)store_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		f.known = true;
 		f.id = sqlite3_column_int64(st, 0);
-		f.current_url = column_strdup(st, 1);
-		f.etag = column_strdup(st, 2);
-		f.last_modified = column_strdup(st, 3);
+		f.current_url = store_column_strdup(st, 1);
+		f.etag = store_column_strdup(st, 2);
+		f.last_modified = store_column_strdup(st, 3);
 		f.last_attempt = sqlite3_column_int64(st, 4);
 		f.last_success = sqlite3_column_int64(st, 5);
 		f.last_status = (long)sqlite3_column_int64(st, 6);
-		f.last_error = column_strdup(st, 7);
+		f.last_error = store_column_strdup(st, 7);
 		f.failures = (unsigned)sqlite3_column_int64(st, 8);
 		f.next_poll = sqlite3_column_int64(st, 9);
 		f.n_entries = (unsigned)sqlite3_column_int64(st, 10);
 	} else if (rc != SQLITE_DONE) {
 		int r = store_fail(s, rc);
 
-		stmt_done(st);
+		store_stmt_done(st);
 		return r;
 	}
-	stmt_done(st);
+	store_stmt_done(st);
 	*ret = f;
 	return 0;
 }
@@ -616,8 +616,8 @@ feed_id(struct store *s, const char *name, bool *ret_found, int64_t *ret)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_FEED_ID];
 
-	(void)bind_text(st, 1, name);
-	return stmt_int64(s, st, ret_found, ret);
+	(void)store_bind_text(st, 1, name);
+	return store_stmt_int64(s, st, ret_found, ret);
 }
 
 static int
@@ -627,8 +627,8 @@ entry_id(struct store *s, int64_t feed, const char *key, bool *ret_found,
 	sqlite3_stmt *st = s->stmt[STORE_STMT_ENTRY_ID];
 
 	(void)sqlite3_bind_int64(st, 1, feed);
-	(void)bind_text(st, 2, key);
-	return stmt_int64(s, st, ret_found, ret);
+	(void)store_bind_text(st, 2, key);
+	return store_stmt_int64(s, st, ret_found, ret);
 }
 
 int
@@ -679,18 +679,18 @@ save_feed_row(struct store *s, const struct store_update *u)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_FEED_UPSERT];
 
-	(void)bind_text(st, 1, u->feed_name);
-	(void)bind_text(st, 2, u->feed_url);
-	(void)bind_text(st, 3, u->permanent_url);
-	(void)bind_text(st, 4, u->title);
-	(void)bind_text(st, 5, u->etag);
-	(void)bind_text(st, 6, u->last_modified);
+	(void)store_bind_text(st, 1, u->feed_name);
+	(void)store_bind_text(st, 2, u->feed_url);
+	(void)store_bind_text(st, 3, u->permanent_url);
+	(void)store_bind_text(st, 4, u->title);
+	(void)store_bind_text(st, 5, u->etag);
+	(void)store_bind_text(st, 6, u->last_modified);
 	(void)sqlite3_bind_int64(st, 7, u->when);
 	if (u->status)
 		(void)sqlite3_bind_int64(st, 8, u->status);
-	(void)bind_text(st, 9, u->error);
-	(void)bind_time(st, 10, u->next_poll);
-	return stmt_exec(s, st);
+	(void)store_bind_text(st, 9, u->error);
+	(void)store_bind_time(st, 10, u->next_poll);
+	return store_stmt_exec(s, st);
 }
 
 /* Insert one entry, or find it; *ret_new tells which. */
@@ -714,19 +714,19 @@ save_entry(struct store *s, const struct store_update *u, int64_t feed,
 		goto out;
 	}
 	(void)sqlite3_bind_int64(st, 1, feed);
-	(void)bind_text(st, 2, e->key);
-	(void)bind_text(st, 3, e->id);
-	(void)bind_text(st, 4, e->link);
-	(void)bind_text(st, 5, e->title.s);
-	(void)bind_text(st, 6, e->summary.s);
-	(void)bind_text(st, 7, e->content.s);
-	(void)bind_text(st, 8, authors.data);
-	(void)bind_text(st, 9, categories.data);
+	(void)store_bind_text(st, 2, e->key);
+	(void)store_bind_text(st, 3, e->id);
+	(void)store_bind_text(st, 4, e->link);
+	(void)store_bind_text(st, 5, e->title.s);
+	(void)store_bind_text(st, 6, e->summary.s);
+	(void)store_bind_text(st, 7, e->content.s);
+	(void)store_bind_text(st, 8, authors.data);
+	(void)store_bind_text(st, 9, categories.data);
 	(void)sqlite3_bind_int64(st, 10, e->published ? e->published : u->when);
 	(void)sqlite3_bind_int(st, 11, e->published != 0);
-	(void)bind_time(st, 12, e->updated);
+	(void)store_bind_time(st, 12, e->updated);
 	(void)sqlite3_bind_int64(st, 13, u->when);
-	r = stmt_exec(s, st);
+	r = store_stmt_exec(s, st);
 	if (r < 0)
 		goto out;
 	if (sqlite3_changes(s->db) > 0) {
@@ -768,15 +768,15 @@ save_hit(struct store *s, const struct store_update *u, int64_t entry,
 		goto out;
 	}
 	(void)sqlite3_bind_int64(st, 1, entry);
-	(void)bind_text(st, 2, h->watchlist);
-	(void)bind_text(st, 3, h->alert);
-	(void)bind_text(st, 4, terms.data);
-	(void)bind_text(st, 5, spans.data);
+	(void)store_bind_text(st, 2, h->watchlist);
+	(void)store_bind_text(st, 3, h->alert);
+	(void)store_bind_text(st, 4, terms.data);
+	(void)store_bind_text(st, 5, spans.data);
 	(void)sqlite3_bind_int(st, 6, h->score);
 	(void)sqlite3_bind_int(st, 7, h->notify);
-	(void)bind_text(st, 8, h->snippet);
+	(void)store_bind_text(st, 8, h->snippet);
 	(void)sqlite3_bind_int64(st, 9, u->when);
-	r = stmt_exec(s, st);
+	r = store_stmt_exec(s, st);
 	if (r < 0)
 		goto out;
 	*ret_new = sqlite3_changes(s->db) > 0;
@@ -786,9 +786,9 @@ save_hit(struct store *s, const struct store_update *u, int64_t entry,
 	st = s->stmt[STORE_STMT_DELIVERY_INSERT];
 	for (i = 0; r == 0 && u->channels[i]; i++) {
 		(void)sqlite3_bind_int64(st, 1, id);
-		(void)bind_text(st, 2, u->channels[i]);
+		(void)store_bind_text(st, 2, u->channels[i]);
 		(void)sqlite3_bind_int64(st, 3, u->when);
-		r = stmt_exec(s, st);
+		r = store_stmt_exec(s, st);
 	}
 out:
 	buf_done(&terms);
@@ -848,19 +848,19 @@ store_feed_save(struct store *s, const struct store_update *u,
 	if (!u || !u->feed_name || !u->feed_url ||
 	    (u->n_entries && !u->entries))
 		return store_failf(s, -EINVAL, "incomplete feed update");
-	r = stmt_exec(s, s->stmt[STORE_STMT_BEGIN]);
+	r = store_stmt_exec(s, s->stmt[STORE_STMT_BEGIN]);
 	if (r < 0)
 		return r;
 	r = save_locked(s, u, &new_entries, &new_hits);
 	if (r == 0)
-		r = stmt_exec(s, s->stmt[STORE_STMT_COMMIT]);
+		r = store_stmt_exec(s, s->stmt[STORE_STMT_COMMIT]);
 	if (r < 0) {
 		/* Some errors end the transaction by themselves. */
 		if (!sqlite3_get_autocommit(s->db)) {
 			sqlite3_stmt *st = s->stmt[STORE_STMT_ROLLBACK];
 
 			(void)sqlite3_step(st);
-			stmt_done(st);
+			store_stmt_done(st);
 		}
 		return r;
 	}
@@ -914,7 +914,7 @@ store_hits_list(struct store *s, int64_t since, store_hit_fn fn, void *ctx)
 			break;
 		r = 0;
 	}
-	stmt_done(st);
+	store_stmt_done(st);
 	s->listing = false;
 	return r;
 }
@@ -930,7 +930,7 @@ store_count(struct store *s, const char *table, int64_t *ret)
 	for (i = 0; table && i < ELEMENTSOF(count_tables); i++) {
 		if (strcmp(table, count_tables[i].table) != 0)
 			continue;
-		r = stmt_int64(s, s->stmt[count_tables[i].stmt], &found, &n);
+		r = store_stmt_int64(s, s->stmt[count_tables[i].stmt], &found, &n);
 		if (r < 0)
 			return r;
 		*ret = n;
@@ -938,4 +938,50 @@ store_count(struct store *s, const char *table, int64_t *ret)
 	}
 	return store_failf(s, -EINVAL, "no such table: %s",
 	    table ? table : "(null)");
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->n_cached; i++)
+		if (s->cached[i].sql == sql)
+			return s->cached[i].stmt;
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL);
+	if (rc != SQLITE_OK) {
+		(void)store_fail(s, rc);
+		(void)sqlite3_finalize(st);
+		return NULL;
+	}
+	s->cached = xrealloc(s->cached, (s->n_cached + 1) *
+	    sizeof(*s->cached));
+	s->cached[s->n_cached].sql = sql;
+	s->cached[s->n_cached].stmt = st;
+	s->n_cached++;
+	return st;
+}
+
+int
+store_begin(struct store *s)
+{
+	return store_stmt_exec(s, s->stmt[STORE_STMT_BEGIN]);
+}
+
+int
+store_commit(struct store *s)
+{
+	return store_stmt_exec(s, s->stmt[STORE_STMT_COMMIT]);
+}
+
+void
+store_rollback(struct store *s)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_ROLLBACK];
+
+	(void)sqlite3_step(st);
+	store_stmt_done(st);
 }

@@ -1,0 +1,73 @@
+/*
+ * cmd.c: what the reewatch subcommands share: loading the setup, opening
+ * the store read-mostly, and JSON field helpers.  Reads users' files and
+ * the store; prints problems to stderr.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+const char *cmd_config;
+
+int
+cmd_load_setup(struct setup **ret)
+{
+	struct diag d;
+	size_t i;
+
+	diag_init(&d);
+	if (setup_load(cmd_config, ret, &d) < 0) {
+		for (i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		diag_done(&d);
+		return SETUP_EXIT_CONFIG;
+	}
+	diag_done(&d);
+	return 0;
+}
+
+/* Open the store of a setup; -ENOENT when there is none yet. */
+int
+cmd_open_store(const struct setup *su, struct store **ret)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", su->conf->state_dir,
+	    STORE_FILENAME);
+	char errbuf[ERRMSG_MAX] = "";
+	int r;
+
+	if (access(path, F_OK) < 0) {
+		fprintf(stderr, "reewatch: no store yet at %s (has reewatchd run?)\n",
+		    path);
+		return -ENOENT;
+	}
+	r = store_open(path, errbuf, ret);
+	if (r < 0)
+		fprintf(stderr, "reewatch: cannot open %s: %s\n", path,
+		    errbuf[0] ? errbuf : strerror(-r));
+	return r;
+}
+
+void
+cmd_json_time(struct buf *b, int64_t t)
+{
+	char ts[RFC3339_MAX];
+
+	if (t)
+		(void)json_add_string(b, format_rfc3339(t, ts));
+	else
+		(void)buf_adds(b, "null");
+}
+
+void
+cmd_json_field(struct buf *b, const char *key, const char *s)
+{
+	(void)buf_printf(b, ",\"%s\":", key);
+	if (s)
+		(void)json_add_string(b, s);
+	else
+		(void)buf_adds(b, "null");
+}

@@ -1,0 +1,30 @@
+/*
+ * cmd.h: the subcommands of reewatch(1), one file each (cmd-*.c), and the
+ * helpers they share.  Each cmd_NAME(argc, argv) gets argv[0] = "NAME"
+ * and returns the exit status: 0 ok, 1 failure, 2 usage, 78 bad config.
+ */
+#ifndef CMD_H
+#define CMD_H
+
+#include "setup.h"
+#include "store.h"
+#include "util.h"
+
+#define CMD_EXIT_USAGE	2
+
+extern const char *cmd_config;		/* --config, or NULL */
+
+/* Load the setup; on problems print them to stderr and return 78. */
+int cmd_load_setup(struct setup **ret);
+/* Open the setup's store; -ENOENT (with a message) when there is none. */
+int cmd_open_store(const struct setup *su, struct store **ret);
+/* ,"key":"value" (or null) and an RFC 3339 time (or null) for JSON. */
+void cmd_json_field(struct buf *b, const char *key, const char *s);
+void cmd_json_time(struct buf *b, int64_t t);
+
+int cmd_check(int argc, char **argv);
+int cmd_parse(int argc, char **argv);
+int cmd_hits(int argc, char **argv);
+int cmd_feeds(int argc, char **argv);
+
+#endif
