@@ -1,6 +1,7 @@
 /*
- * cmd-hits.c: `reewatch hits [--since DURATION] [--json]`: stored hits,
- * newest first, as text or one JSON object per line.  Reads the store.
+ * cmd-hits.c: `reewatch hits [--since DURATION] [--json | --atom]`: stored
+ * hits, newest first, as text, one JSON object per line, or an Atom 1.0
+ * feed (digest.c).  Reads the store.
  */
 #include "config.h"
 
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "deliver.h"
+#include "digest.h"
 
 static int
 print_hit_json(const struct store_hit_row *h, void *ctx)
@@ -96,16 +99,17 @@ cmd_hits(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "since", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "atom", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct setup *su = NULL;
 	struct store *st = NULL;
 	uint64_t since_sec = 0;
-	bool json = false;
+	bool json = false, atom = false;
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:j", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:ja", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_duration(optarg, &since_sec) < 0) {
@@ -117,12 +121,15 @@ cmd_hits(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
+		case 'a':
+			atom = true;
+			break;
 		default:
 			fprintf(stderr, "usage: reewatch %s\n", argv[0]);
 			return CMD_EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (optind < argc || (json && atom)) {
 		fprintf(stderr, "usage: reewatch %s\n", argv[0]);
 		return CMD_EXIT_USAGE;
 	}
@@ -134,8 +141,16 @@ cmd_hits(int argc, char **argv)
 		setup_free(su);
 		return r == -ENOENT ? 0 : 1;
 	}
-	r = store_hits_list(st, since_sec ? now_utc() - (int64_t)since_sec : 0,
-	    json ? print_hit_json : print_hit_text, NULL);
+	if (atom) {
+		_cleanup_free_ char *doc = NULL;
+
+		r = digest_atom(st, DELIVER_ATOM_MAX_HITS, now_utc(), &doc);
+		if (r == 0)
+			fputs(doc, stdout);
+	} else
+		r = store_hits_list(st, since_sec ? now_utc() -
+		    (int64_t)since_sec : 0, json ? print_hit_json :
+		    print_hit_text, NULL);
 	if (r < 0)
 		fprintf(stderr, "reewatch: cannot read hits: %s\n",
 		    strerror(-r));

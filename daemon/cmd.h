@@ -26,5 +26,12 @@ int cmd_check(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_hits(int argc, char **argv);
 int cmd_feeds(int argc, char **argv);
+int cmd_deliver(int argc, char **argv);
+int cmd_notify_test(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_mail_test(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_backtest(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 #endif

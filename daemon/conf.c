@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,9 @@ feed_done(struct feed *f)
 	free(f->url);
 	free(f->lang);
 	strv_free(f->tags);
+	strv_free(f->headers);
+	free(f->username);
+	free(f->password_file);
 	free(f->src_file);
 	memset(f, 0, sizeof(*f));
 }
@@ -62,8 +66,12 @@ conf_new_default(void)
 	c->timeout_sec = CONF_DEFAULT_TIMEOUT_SEC;
 	c->connect_timeout_sec = CONF_DEFAULT_CONNECT_TIMEOUT_SEC;
 	c->max_body_bytes = CONF_DEFAULT_MAX_BODY_BYTES;
+	c->min_interval_sec = CONF_DEFAULT_MIN_INTERVAL_SEC;
+	c->max_interval_sec = CONF_DEFAULT_MAX_INTERVAL_SEC;
+	c->max_backoff_sec = CONF_DEFAULT_MAX_BACKOFF_SEC;
 	c->notify_desktop = true;
 	c->notify_min_score = 2;
+	c->notify_rate_limit = 5;
 	return c;
 }
 
@@ -83,6 +91,9 @@ conf_free(struct config *c)
 	free(c->mail_from);
 	strv_free(c->mail_to);
 	free(c->mail_password_file);
+	free(c->digest_folder);
+	free(c->mail_user);
+	free(c->mail_sendmail);
 	free(c);
 }
 
@@ -243,6 +254,35 @@ conf_daemon_key(struct conf_ctx *x, const char *k, const char *v,
 		conf_add_paths(x, &c->watchlists, v);
 	else if (strcmp(k, "interval") == 0)
 		return conf_seconds(x, k, v, line, 1, &c->interval_sec);
+	else if (strcmp(k, "min_interval") == 0)
+		return conf_seconds(x, k, v, line, 1, &c->min_interval_sec);
+	else if (strcmp(k, "max_interval") == 0)
+		return conf_seconds(x, k, v, line, 1, &c->max_interval_sec);
+	else if (strcmp(k, "max_backoff") == 0)
+		return conf_seconds(x, k, v, line, 1, &c->max_backoff_sec);
+	else if (strcmp(k, "host_delay") == 0) {
+		uint64_t ms = 0;
+		unsigned long n;
+		size_t l = strlen(v);
+		int pr;
+
+		if (l > 2 && strcmp(v + l - 2, "ms") == 0) {
+			_cleanup_free_ char *num = xstrndup(v, l - 2);
+
+			pr = parse_uint(num, 3600000, &n);
+			ms = n;
+		} else {
+			pr = parse_duration(v, &ms);
+			ms *= 1000;
+		}
+		if (pr < 0 || ms > 3600000)
+			diag_add(x->d, x->file, line,
+			    "host_delay: '%s' is not a duration up to 1h (e.g. 500ms, 2s)",
+			    v);
+		else
+			c->host_delay_ms = (unsigned)ms;
+		return 0;
+	}
 	else if (strcmp(k, "timeout") == 0)
 		return conf_seconds(x, k, v, line, 1, &c->timeout_sec);
 	else if (strcmp(k, "connect_timeout") == 0)
@@ -283,10 +323,30 @@ conf_notify_key(struct conf_ctx *x, const char *k, const char *v,
 			    "min_score: '%s' is not a number", v);
 		else
 			x->c->notify_min_score = (int)n;
+	} else if (strcmp(k, "rate_limit") == 0) {
+		if (parse_uint(v, 1000, &n) < 0 || n == 0)
+			diag_add(x->d, x->file, line,
+			    "rate_limit: '%s' is not a number from 1 to 1000", v);
+		else
+			x->c->notify_rate_limit = (unsigned)n;
 	} else
 		diag_add(x->d, x->file, line, "unknown key '%s' in [notify]",
 		    k);
 	return 0;
+}
+
+/* A weekday name or its first three (or more) letters: "mon", "Monday". */
+static bool
+conf_weekday_ok(const char *day)
+{
+	static const char *const names[] = { "sunday", "monday", "tuesday",
+	    "wednesday", "thursday", "friday", "saturday" };
+	size_t i, n = strlen(day);
+
+	for (i = 0; n >= 3 && i < ELEMENTSOF(names); i++)
+		if (n <= strlen(names[i]) && strncasecmp(day, names[i], n) == 0)
+			return true;
+	return false;
 }
 
 static int
@@ -305,7 +365,8 @@ conf_digest_key(struct conf_ctx *x, const char *k, const char *v,
 		    !(sscanf(v, "daily %2u:%2u%n", &hh, &mm, &pos) == 2 &&
 		    v[pos] == '\0' && hh < 24 && mm < 60) &&
 		    !(sscanf(v, "weekly %15s %2u:%2u%n", day, &hh, &mm,
-		    &pos) == 3 && v[pos] == '\0' && hh < 24 && mm < 60))
+		    &pos) == 3 && v[pos] == '\0' && hh < 24 && mm < 60 &&
+		    conf_weekday_ok(day)))
 			diag_add(x->d, x->file, line,
 			    "schedule: expected 'hourly', 'daily HH:MM' or 'weekly DAY HH:MM', not '%s'",
 			    v);
@@ -325,6 +386,9 @@ conf_digest_key(struct conf_ctx *x, const char *k, const char *v,
 		}
 		strv_free(x->c->digest_formats);
 		x->c->digest_formats = f;
+	} else if (strcmp(k, "folder") == 0) {
+		free(x->c->digest_folder);
+		x->c->digest_folder = path_join(x->dir, v);
 	} else
 		diag_add(x->d, x->file, line, "unknown key '%s' in [digest]",
 		    k);
@@ -355,6 +419,15 @@ conf_mail_key(struct conf_ctx *x, const char *k, const char *v,
 	} else if (strcmp(k, "password_file") == 0) {
 		free(c->mail_password_file);
 		c->mail_password_file = path_join(x->dir, v);
+	} else if (strcmp(k, "user") == 0)
+		conf_set_str(&c->mail_user, v);
+	else if (strcmp(k, "sendmail") == 0) {
+		free(c->mail_sendmail);
+		c->mail_sendmail = path_join(x->dir, v);
+	} else if (strcmp(k, "starttls") == 0) {
+		if (parse_bool(v, &c->mail_starttls) < 0)
+			diag_add(x->d, x->file, line,
+			    "starttls: expected yes or no, not '%s'", v);
 	} else
 		diag_add(x->d, x->file, line, "unknown key '%s' in [mail]", k);
 	return 0;
@@ -408,8 +481,10 @@ conf_load(const char *path, struct config **ret, struct diag *d)
 		diag_add(d, path, 0, "[daemon] feeds is not set");
 	if (!x.c->watchlists)
 		diag_add(d, path, 0, "[daemon] watchlists is not set");
-	if (x.c->mail_smtp_url && (!x.c->mail_from || !x.c->mail_to))
-		diag_add(d, path, 0, "[mail] needs from and to with smtp_url");
+	if ((x.c->mail_smtp_url || x.c->mail_sendmail) &&
+	    (!x.c->mail_from || !x.c->mail_to))
+		diag_add(d, path, 0,
+		    "[mail] needs from and to with smtp_url or sendmail");
 	free(x.dir);
 	if (d->n > before) {
 		conf_free(x.c);
@@ -569,6 +644,26 @@ feedlist_handler(void *userdata, const char *section, const char *key,
 			    f->name, value);
 		else
 			f->interval_sec = (unsigned)sec;
+	} else if (strcmp(key, "header") == 0) {
+		/* One "Name: value" per line; the key may repeat. */
+		const char *colon = strchr(value, ':');
+
+		if (!colon || colon == value || strpbrk(value, "\r\n") ||
+		    strcspn(value, " \t") < (size_t)(colon - value))
+			diag_add(x->d, x->file, line,
+			    "feed '%s': header must be 'Name: value'", f->name);
+		else
+			strv_push(&f->headers, xstrdup(value));
+	} else if (strcmp(key, "username") == 0) {
+		if (strpbrk(value, "\r\n:"))
+			diag_add(x->d, x->file, line,
+			    "feed '%s': username must be one line without ':'",
+			    f->name);
+		else
+			conf_set_str(&f->username, value);
+	} else if (strcmp(key, "password_file") == 0) {
+		free(f->password_file);
+		f->password_file = path_absolute(path_join(x->dir, value));
 	} else
 		diag_add(x->d, x->file, line, "feed '%s': unknown key '%s'",
 		    f->name, key);
@@ -593,10 +688,15 @@ conf_load_feedlist(const char *path, struct feed **feeds, size_t *n,
 	}
 	x.dir = dir_of(path);
 	(void)ini_parse(data, len, path, feedlist_handler, &x, d);
-	for (i = x.first; i < *n; i++)
+	for (i = x.first; i < *n; i++) {
 		if (!(*feeds)[i].url)
 			diag_add(d, path, (*feeds)[i].src_line,
 			    "feed '%s' has no url", (*feeds)[i].name);
+		if ((*feeds)[i].password_file && !(*feeds)[i].username)
+			diag_add(d, path, (*feeds)[i].src_line,
+			    "feed '%s': password_file needs a username",
+			    (*feeds)[i].name);
+	}
 	free(x.dir);
 	return (int)(d->n - before);
 }

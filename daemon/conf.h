@@ -16,6 +16,9 @@
 #define CONF_DEFAULT_TIMEOUT_SEC	60
 #define CONF_DEFAULT_CONNECT_TIMEOUT_SEC	15
 #define CONF_DEFAULT_MAX_BODY_BYTES	(16u * 1024 * 1024)
+#define CONF_DEFAULT_MIN_INTERVAL_SEC	1
+#define CONF_DEFAULT_MAX_INTERVAL_SEC	(24 * 3600)
+#define CONF_DEFAULT_MAX_BACKOFF_SEC	(6 * 3600)
 
 struct config {
 	char *path;			/* the file it came from */
@@ -29,16 +32,25 @@ struct config {
 	unsigned connect_timeout_sec;
 	size_t max_body_bytes;
 	char *user_agent;		/* NULL: the built-in one */
+	unsigned min_interval_sec;	/* bounds on the scheduled delay */
+	unsigned max_interval_sec;	/* (server hints are clamped to it) */
+	unsigned max_backoff_sec;	/* cap of the failure back-off */
+	unsigned host_delay_ms;		/* between two requests to one host */
 
 	/* [notify], [digest], [mail]: read and checked here, used later. */
 	bool notify_desktop;
 	int notify_min_score;
+	unsigned notify_rate_limit;	/* notifications a minute */
 	char *digest_schedule;
 	char **digest_formats;
+	char *digest_folder;		/* NULL: STATE/digests */
 	char *mail_smtp_url;
 	char *mail_from;
 	char **mail_to;
 	char *mail_password_file;
+	char *mail_user;		/* SMTP AUTH user, or NULL */
+	char *mail_sendmail;		/* a sendmail program, or NULL */
+	bool mail_starttls;		/* smtp://: require STARTTLS */
 };
 
 /*

@@ -28,6 +28,9 @@
 
 /* Longest single wait in curl_multi_poll() when fetch_run has no limit. */
 #define FETCH_POLL_MAX_MS			1000
+/* fetch_perform() hands back control after finishing transfers for this
+ * long, so its caller's loop sees signals and the watchdog in time. */
+#define FETCH_PERFORM_BUDGET_MS			250
 
 #define FETCH_ACCEPT "Accept: application/rss+xml, application/atom+xml, " \
 	"application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, " \
@@ -44,6 +47,8 @@ struct transfer {
 	char *url;
 	char *etag;
 	char *last_modified;
+	char *username;
+	char *password;			/* wiped before it is freed */
 	bool is_file;
 	struct curl_slist *headers;
 	struct buf body;		/* capped at max_body_bytes */
@@ -62,6 +67,7 @@ struct fetch {
 	char *user_agent;
 	struct transfer *transfers;	/* owned, doubly linked */
 	size_t n_pending;
+	bool backlog;			/* finished transfers not handed out */
 };
 
 const char *
@@ -122,6 +128,15 @@ transfer_free(struct transfer *t)
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	buf_done(&t->body);
+	free(t->username);
+	if (t->password) {
+#ifdef HAVE_EXPLICIT_BZERO
+		explicit_bzero(t->password, strlen(t->password));
+#else
+		memset(t->password, 0, strlen(t->password));
+#endif
+		free(t->password);
+	}
 	free(t->url);
 	free(t->etag);
 	free(t->last_modified);
@@ -349,7 +364,22 @@ fetch_add(struct fetch *f, const struct fetch_req *req)
 			r = -ENOMEM;
 			goto fail;
 		}
+		for (size_t i = 0; req->headers && req->headers[i]; i++) {
+			struct curl_slist *l;
+
+			if (!header_value_ok(req->headers[i]) ||
+			    !strchr(req->headers[i], ':'))
+				continue;
+			l = curl_slist_append(t->headers, req->headers[i]);
+			if (!l) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			t->headers = l;
+		}
 	}
+	t->req.headers = NULL;	/* not kept past fetch_add() */
+	t->req.username = t->req.password = NULL;
 
 	SETOPT(e, CURLOPT_URL, t->url);
 	SETOPT(e, CURLOPT_PRIVATE, (void *)t);
@@ -368,6 +398,16 @@ fetch_add(struct fetch *f, const struct fetch_req *req)
 	SETOPT(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	if (t->headers)
 		SETOPT(e, CURLOPT_HTTPHEADER, t->headers);
+	if (!is_file && req->username) {
+		t->username = xstrdup(req->username);
+		t->password = xstrdup(req->password ? req->password : "");
+		SETOPT(e, CURLOPT_USERNAME, t->username);
+		SETOPT(e, CURLOPT_PASSWORD, t->password);
+		SETOPT(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC |
+		    CURLAUTH_DIGEST);
+		/* Credentials go to the feed's host only, never a redirect's. */
+		SETOPT(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	}
 	SETOPT(e, CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(e, CURLOPT_WRITEDATA, (void *)t);
 	SETOPT(e, CURLOPT_HEADERFUNCTION, header_cb);
@@ -576,6 +616,7 @@ finish(struct fetch *f, struct transfer *t, CURLcode rc, fetch_done_fn done,
 	memset(&res, 0, sizeof(res));
 	res.retry_after_sec = -1;
 	res.max_age_sec = -1;
+	res.expires = 0;
 	(void)curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res.status);
 	(void)curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME, &res.total_sec);
 	(void)curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT,
@@ -600,6 +641,12 @@ finish(struct fetch *f, struct transfer *t, CURLcode rc, fetch_done_fn done,
 		res.retry_after_sec = parse_retry_after(last_header(t->easy,
 		    "Retry-After", 0));
 		res.max_age_sec = parse_max_age(t->easy);
+		{
+			const char *ex = last_header(t->easy, "Expires", 0);
+			time_t et = ex ? curl_getdate(ex, NULL) : -1;
+
+			res.expires = et > 0 ? (int64_t)et : 0;
+		}
 	}
 	if (res.err == 0) {
 		res.len = t->body.len;
@@ -632,50 +679,110 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Move transfers on; finish those that are done.  Pending, or <0. */
+int
+fetch_perform(struct fetch *f, fetch_done_fn done, void *ctx)
+{
+	CURLMsg *msg;
+	int running, left;
+	int64_t until;
+
+	if (!f)
+		return -EINVAL;
+	if (curl_multi_perform(f->multi, &running) != CURLM_OK)
+		return -EIO;
+	until = now_ms() + FETCH_PERFORM_BUDGET_MS;
+	f->backlog = false;
+	for (;;) {
+		CURLcode rc;
+		void *priv = NULL;
+
+		if (now_ms() >= until) {
+			/* The rest stay in libcurl's queue for the next call. */
+			f->backlog = true;
+			break;
+		}
+		msg = curl_multi_info_read(f->multi, &left);
+		if (!msg)
+			break;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		rc = msg->data.result;
+		(void)curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    &priv);
+		if (priv)
+			finish(f, priv, rc, done, ctx);
+	}
+	return f->n_pending > INT_MAX ? INT_MAX : (int)f->n_pending;
+}
+
+int
+fetch_wait(struct fetch *f, int fd, int timeout_ms, bool *ret_fd_ready)
+{
+	struct curl_waitfd w = { .fd = fd, .events = CURL_WAIT_POLLIN };
+
+	if (ret_fd_ready)
+		*ret_fd_ready = false;
+	if (!f)
+		return -EINVAL;
+	if (timeout_ms < 0 || f->backlog)
+		timeout_ms = 0;
+	if (curl_multi_poll(f->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1 : 0,
+	    timeout_ms, NULL) != CURLM_OK)
+		return -EIO;
+	if (ret_fd_ready && fd >= 0 && (w.revents & CURL_WAIT_POLLIN))
+		*ret_fd_ready = true;
+	return 0;
+}
+
+void
+fetch_wakeup(struct fetch *f)
+{
+	if (f)
+		(void)curl_multi_wakeup(f->multi);
+}
+
+bool
+fetch_has_encoding(const char *name)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (strcmp(name, "gzip") == 0 || strcmp(name, "deflate") == 0)
+		return (v->features & CURL_VERSION_LIBZ) != 0;
+	if (strcmp(name, "br") == 0)
+		return (v->features & CURL_VERSION_BROTLI) != 0;
+	if (strcmp(name, "zstd") == 0)
+		return (v->features & CURL_VERSION_ZSTD) != 0;
+	return false;
+}
+
 int
 fetch_run(struct fetch *f, int timeout_ms, fetch_done_fn done, void *ctx)
 {
 	int64_t deadline;
+	int r;
 
 	if (!f)
 		return -EINVAL;
 	deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
 	for (;;) {
-		CURLMsg *msg;
-		int running, left, wait_ms;
+		int wait_ms;
 
-		if (curl_multi_perform(f->multi, &running) != CURLM_OK)
-			return -EIO;
-		for (;;) {
-			CURLcode rc;
-			void *priv = NULL;
-
-			msg = curl_multi_info_read(f->multi, &left);
-			if (!msg)
-				break;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			rc = msg->data.result;
-			(void)curl_easy_getinfo(msg->easy_handle,
-			    CURLINFO_PRIVATE, &priv);
-			if (priv)
-				finish(f, priv, rc, done, ctx);
-		}
-		if (f->n_pending == 0)
-			break;
+		r = fetch_perform(f, done, ctx);
+		if (r <= 0)
+			return r;
 		if (timeout_ms < 0) {
 			wait_ms = FETCH_POLL_MAX_MS;
 		} else {
 			int64_t rest = deadline - now_ms();
 
 			if (rest <= 0)
-				break;
+				return r;
 			wait_ms = rest > FETCH_POLL_MAX_MS ? FETCH_POLL_MAX_MS :
 			    (int)rest;
 		}
-		if (curl_multi_poll(f->multi, NULL, 0, wait_ms, NULL) !=
-		    CURLM_OK)
-			return -EIO;
+		r = fetch_wait(f, -1, wait_ms, NULL);
+		if (r < 0)
+			return r;
 	}
-	return f->n_pending > INT_MAX ? INT_MAX : (int)f->n_pending;
 }

@@ -28,6 +28,9 @@ struct fetch_req {
 	const char *etag;		/* validators from the last 200, or NULL */
 	const char *last_modified;
 	bool allow_file;		/* only for feeds whose url is file:// */
+	char *const *headers;		/* extra "Name: value" lines, or NULL */
+	const char *username;		/* HTTP credentials, or NULL */
+	const char *password;
 	void *userdata;
 };
 
@@ -44,6 +47,7 @@ struct fetch_result {
 	char *effective_url;		/* after redirects */
 	long retry_after_sec;		/* from Retry-After, -1 when absent */
 	long max_age_sec;		/* Cache-Control max-age, -1 when absent */
+	int64_t expires;		/* Expires (UTC seconds), 0 when absent */
 	bool permanent_redirect;	/* a 301/308 was followed */
 	double total_sec;
 };
@@ -68,6 +72,20 @@ size_t fetch_pending(const struct fetch *f);
  * for each one that finished.  Returns the number still pending, or <0.
  */
 int fetch_run(struct fetch *f, int timeout_ms, fetch_done_fn done, void *ctx);
+
+/*
+ * The pieces of fetch_run() for a caller with a loop of its own:
+ * fetch_perform() moves transfers on and calls done for each finished one
+ * (returns how many are pending, or <0); fetch_wait() sleeps in
+ * curl_multi_poll() until a transfer has work, fd (when >= 0) is
+ * readable, fetch_wakeup() is called or timeout_ms passes.
+ */
+int fetch_perform(struct fetch *f, fetch_done_fn done, void *ctx);
+int fetch_wait(struct fetch *f, int fd, int timeout_ms, bool *ret_fd_ready);
+void fetch_wakeup(struct fetch *f);
+
+/* Does this libcurl decode the Content-Encoding (gzip, deflate, br)? */
+bool fetch_has_encoding(const char *name);
 
 /* The User-Agent we send. */
 const char *fetch_user_agent(void);

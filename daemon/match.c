@@ -1,14 +1,19 @@
 /*
  * match.c: watchlists (INI) compiled to one PCRE2 pattern per term, alert
  * queries parsed to small trees, entries matched to hits with spans and a
- * snippet.  Pure: no I/O and no logging; touches memory only.
+ * snippet; the literal prefilter (prefilter.c) picks the terms to run.
+ * Pure: no I/O and no logging; touches memory only.
  *
  * Choices users see (for reewatch.watch(5)):
  * - `*` ends a word and truncates it: "rare earth*" matches "rare earths"
  *   and also "rare earthenware"; without `*` a phrase ends at a word edge.
- * - Phrases match the match form of the text (text_normalise(): NFC, ё as
- *   е, ASCII quotes and dashes), caseless unless `case = sensitive`.
- * - Query operators are upper case only (AND, OR, NOT); "and" is a name.
+ * - Phrases match the match form of the text (text_normalise(): NFKC, ё
+ *   as е, ASCII quotes and dashes), caseless unless `case = sensitive`.
+ * - Query operators are upper case only (AND, OR, NOT, NEAR/n); "and" is
+ *   a name.  NEAR/n: at most n words (text_words()) between the two
+ *   matches, either order, same field; its sides are terms, ORs, NEARs.
+ * - Every phrase word is a prefilter literal; a phrase runs anchored where
+ *   its first word occurs once all its words were seen (see HACKING.md).
  * - The snippet comes from the body when one of the hit's spans is there
  *   (the title is shown beside it anyway), else from the title, and is cut
  *   from the match form of the text.
@@ -16,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -23,6 +29,7 @@
 
 #include "ini.h"
 #include "match.h"
+#include "prefilter.h"
 #include "text.h"
 
 #define MATCH_LIMIT		100000	/* pcre2_set_match_limit() */
@@ -37,18 +44,23 @@
 #define PHRASE_GAP	"[\\s\\-\\x{00A0}\\x{2010}-\\x{2015}\\x{2212}]"
 #define WORD_CHAR	"[\\p{L}\\p{N}\\p{M}]"
 
+#define QUERY_NEAR_MAX		1000	/* NEAR/n: the largest n */
+
 enum query_op {
 	QUERY_TERM,
 	QUERY_NOT,
 	QUERY_AND,
 	QUERY_OR,
+	QUERY_NEAR,
 	QUERY_OP_MAX
 };
 
-/* A parsed query; NEAR/n will be one more op over the terms' spans. */
+/* A parsed query.  NEAR works on the spans of its sides, which are terms,
+ * OR groups of terms or NEARs (never NOT or AND). */
 struct query {
 	enum query_op op;
 	unsigned term;			/* QUERY_TERM: index into terms */
+	unsigned near;			/* QUERY_NEAR: at most n words apart */
 	struct query *left, *right;	/* QUERY_NOT uses left only */
 };
 
@@ -75,7 +87,11 @@ struct term {
 	size_t n_parts;
 	unsigned captures;		/* capturing groups of its regexes */
 	bool bad;			/* a part was rejected (reported) */
+	char **lits;			/* per phrase: its words, folded, '\n'
+					 * between; all must occur */
+	bool always;			/* a part without literal: no prefilter */
 	pcre2_code *code;
+	pcre2_code *code_at;		/* anchored, for the prefilter's places */
 	bool jit;			/* JIT compiled; else the interpreter */
 };
 
@@ -99,14 +115,62 @@ struct watchlist {
 	size_t n_terms;
 	struct alert *alerts;
 	size_t n_alerts;
+	/*
+	 * The prefilter: every word of every phrase is a literal; a phrase
+	 * (group) is possible when all its words occur, and can only start
+	 * where its first word does.
+	 */
+	struct prefilter *pf;
+	uint32_t *lg_start;		/* by literal: its run in lg[] */
+	uint32_t *lg;			/* group << 1 | 1 if its first word */
+	size_t n_lits;
+	uint32_t *group_term;		/* by group: its term */
+	uint32_t *group_need;		/* by group: its distinct words */
+	size_t n_groups;
+	uint32_t *always;		/* terms the prefilter cannot rule out */
+	size_t n_always;
+	struct scratch *x;		/* working memory of match_entry() */
 };
+
+static void scratch_free(struct scratch *x);
 
 struct watchset {
 	struct watchlist **lists;
 	size_t n;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
+	bool naive;			/* every term on every entry (bench) */
 };
+
+/* What one term found in one entry. */
+struct term_found {
+	struct hit_span *spans;		/* .term unset here */
+	size_t n_spans;
+	size_t n_field[HIT_FIELD_MAX];
+};
+
+static bool
+in_field(enum alert_in in, const struct term_found *f)
+{
+	if (!f)
+		return false;
+	switch (in) {
+	case ALERT_IN_TITLE:
+		return f->n_field[HIT_FIELD_TITLE] > 0;
+	case ALERT_IN_BODY:
+		return f->n_field[HIT_FIELD_BODY] > 0;
+	default:
+		return f->n_spans > 0;
+	}
+}
+
+static bool
+span_in(enum alert_in in, const struct hit_span *sp)
+{
+	return in == ALERT_IN_ANY ||
+	    (in == ALERT_IN_TITLE && sp->field == HIT_FIELD_TITLE) ||
+	    (in == ALERT_IN_BODY && sp->field == HIT_FIELD_BODY);
+}
 
 /* ---- reading a watchlist ---- */
 
@@ -120,6 +184,8 @@ enum section {
 };
 
 struct reader {
+	const char *data;	/* the watchlist's text, for columns */
+	size_t len;
 	const char *file;
 	struct diag *d;
 	unsigned errors;
@@ -210,9 +276,10 @@ word_add(struct buf *b, const char *s, size_t n)
  */
 static int
 phrase_compile(struct reader *rd, const char *phrase, unsigned line,
-    struct buf *out)
+    struct buf *out, char **ret_lit)
 {
 	_cleanup_free_ char *norm = text_normalise(phrase, strlen(phrase));
+	struct buf lit;
 	const char *p, *prev_last = NULL;
 	size_t prev_last_n = 0;
 	bool first = true, trunc = false;
@@ -224,6 +291,7 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 		problem(rd, line, "empty phrase");
 		return -EINVAL;
 	}
+	buf_init(&lit, 0);
 	while (*p) {
 		size_t n = strcspn(p, " -\n"), wn = n, cn;
 		const char *star = memchr(p, '*', n);
@@ -235,6 +303,7 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 			if (wn == 0 || memchr(p, '*', wn)) {
 				problem(rd, line, "phrase '%s': '*' may only "
 				    "end a word", phrase);
+				buf_done(&lit);
 				return -EINVAL;
 			}
 			trunc = true;
@@ -252,6 +321,14 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 			    PHRASE_GAP "+");
 		}
 		word_add(out, p, wn);
+		{
+			/* every word is a literal the text must have */
+			_cleanup_free_ char *f = text_fold(p, wn, NULL);
+
+			if (lit.len > 0)
+				(void)buf_addc(&lit, '\n');
+			(void)buf_adds(&lit, f);
+		}
 		if (trunc)
 			(void)buf_adds(out, WORD_CHAR "*");
 		/* the last character of this word */
@@ -267,6 +344,7 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 	if (!trunc && char_is(rd, rd->re_word, prev_last, prev_last_n) &&
 	    !char_is(rd, rd->re_nospace, prev_last, prev_last_n))
 		(void)buf_adds(out, "(?!" WORD_CHAR ")");
+	*ret_lit = buf_steal(&lit);
 	return 0;
 }
 
@@ -330,6 +408,7 @@ term_key(struct reader *rd, struct term *t, const char *key,
 	if (strcmp(key, "match") == 0) {
 		_cleanup_free_ char *v = NULL;
 		size_t n = strlen(value);
+		char *lit = NULL;
 
 		/* match = "rare earth" means what it says without quotes */
 		if (n >= 2 && value[0] == '"' && value[n - 1] == '"')
@@ -337,7 +416,13 @@ term_key(struct reader *rd, struct term *t, const char *key,
 		else
 			v = xstrdup(value);
 		buf_init(&phrase, 0);
-		if (phrase_compile(rd, v, line, &phrase) == 0) {
+		if (phrase_compile(rd, v, line, &phrase, &lit) == 0) {
+			if (lit && *lit)
+				strv_push(&t->lits, lit);
+			else {
+				free(lit);
+				t->always = true;
+			}
 			part_add(t, line);
 			(void)buf_add(&t->pattern, phrase.data, phrase.len);
 			(void)buf_addc(&t->pattern, ')');
@@ -349,6 +434,7 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			problem(rd, line, "term '%s': empty regex", t->name);
 			t->bad = true;
 		} else if (regex_check(rd, t, value, line) == 0) {
+			t->always = true;
 			part_add(t, line);
 			(void)buf_adds(&t->pattern, value);
 			(void)buf_addc(&t->pattern, ')');
@@ -569,6 +655,36 @@ on_ini(void *userdata, const char *section, const char *key,
 }
 
 /*
+ * The column (1-based, in characters) where the value of the key on line
+ * starts in the watchlist's text, for messages that point into it.
+ */
+static size_t
+value_col(const struct reader *rd, unsigned line)
+{
+	const char *p = rd->data, *end, *eq;
+	unsigned l = 1;
+
+	if (!p)
+		return 1;
+	end = p + rd->len;	/* not before the check: NULL + n is UB */
+	while (l < line && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			return 1;
+		p = nl + 1;
+		l++;
+	}
+	eq = memchr(p, '=', (size_t)(end - p));
+	if (!eq || memchr(p, '\n', (size_t)(eq - p)))
+		return 1;
+	eq++;
+	while (eq < end && (*eq == ' ' || *eq == '\t'))
+		eq++;
+	return utf8_chars(p, (size_t)(eq - p)) + 1;
+}
+
+/*
  * JIT unless $REEWATCH_NO_JIT is set (valgrind cannot follow JIT code, and
  * it is a way to rule the JIT out when debugging).  Where the kernel
  * refuses executable memory (MemoryDenyWriteExecute=yes) pcre2_jit_compile
@@ -616,6 +732,20 @@ term_compile(struct reader *rd, struct term *t)
 	}
 	t->jit = match_jit_wanted() &&
 	    pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+	/*
+	 * Phrases only: a second copy tried anchored where the prefilter
+	 * saw a first word.  Without start optimisations, since PCRE2 would
+	 * otherwise look ahead through the text for a required character
+	 * on every try.
+	 */
+	if (!t->always && t->lits) {
+		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
+		    t->pattern.len, opts | PCRE2_ANCHORED |
+		    PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
+		if (t->code_at && t->jit)
+			(void)pcre2_jit_compile(t->code_at,
+			    PCRE2_JIT_COMPLETE);
+	}
 	buf_done(&t->pattern);
 }
 
@@ -629,6 +759,7 @@ enum token {
 	TOKEN_AND,
 	TOKEN_OR,
 	TOKEN_NOT,
+	TOKEN_NEAR,
 	TOKEN_BAD,
 	TOKEN_MAX
 };
@@ -640,8 +771,11 @@ struct qparser {
 	char *text;			/* TOKEN_NAME: the name */
 	bool quoted;
 	size_t col;			/* of tok, 1-based, in characters */
+	unsigned near;			/* TOKEN_NEAR: n, or UINT_MAX if none */
+	size_t col0;			/* the value's column in its line, - 1 */
 	const struct watchlist *w;
 	char *err;			/* the first problem */
+	size_t err_col;			/* where it is */
 	unsigned depth, nodes;
 };
 
@@ -664,7 +798,7 @@ q_next(struct qparser *q)
 	q->quoted = false;
 	while (s[i] == ' ' || s[i] == '\t')
 		i++;
-	q->col = utf8_chars(s, i) + 1;
+	q->col = q->col0 + utf8_chars(s, i) + 1;
 	start = i;
 	if (!s[i])
 		q->tok = TOKEN_END;
@@ -698,7 +832,25 @@ q_next(struct qparser *q)
 			q->tok = TOKEN_OR;
 		else if (strcmp(q->text, "NOT") == 0)
 			q->tok = TOKEN_NOT;
-		else
+		else if (strcmp(q->text, "NEAR") == 0) {
+			unsigned long n = 0;
+			size_t digits = 0;
+
+			q->tok = TOKEN_NEAR;
+			q->near = UINT_MAX;
+			if (s[i] == '/') {
+				while (s[i + 1 + digits] >= '0' &&
+				    s[i + 1 + digits] <= '9' && digits < 9) {
+					n = n * 10 + (unsigned long)
+					    (s[i + 1 + digits] - '0');
+					digits++;
+				}
+				if (digits > 0 && !name_char(s[i + 1 + digits])) {
+					q->near = (unsigned)n;
+					i += 1 + digits;
+				}
+			}
+		} else
 			q->tok = TOKEN_NAME;
 	} else {
 		q->tok = TOKEN_BAD;
@@ -712,7 +864,7 @@ q_next(struct qparser *q)
 static char *
 q_found(const struct qparser *q)
 {
-	static const char *const lower[] = { "and", "or", "not" };
+	static const char *const lower[] = { "and", "or", "not", "near" };
 	size_t i;
 
 	switch (q->tok) {
@@ -726,6 +878,9 @@ q_found(const struct qparser *q)
 	case TOKEN_OR:
 	case TOKEN_NOT:
 		return xasprintf("'%s'", q->text);
+	case TOKEN_NEAR:
+		return q->near == UINT_MAX ? xstrdup("'NEAR'") :
+		    xasprintf("'NEAR/%u'", q->near);
 	case TOKEN_BAD:
 		if (strcmp(q->text, "\"") == 0)
 			return xstrdup("a \" that is never closed");
@@ -738,7 +893,7 @@ q_found(const struct qparser *q)
 		for (i = 0; i < ELEMENTSOF(lower); i++)
 			if (strcasecmp(q->text, lower[i]) == 0)
 				return xasprintf("'%s' (operators are upper "
-				    "case: AND, OR, NOT)", q->text);
+				    "case: AND, OR, NOT, NEAR/n)", q->text);
 		return xasprintf("'%s'", q->text);
 	default:
 		return xstrdup("?");
@@ -752,6 +907,7 @@ q_fail(struct qparser *q, const char *fmt, ...)
 
 	if (q->err)
 		return;
+	q->err_col = q->col;
 	va_start(ap, fmt);
 	if (vasprintf(&q->err, fmt, ap) < 0)
 		q->err = NULL;
@@ -806,11 +962,11 @@ q_term(struct qparser *q)
 			if (strcasecmp(w->terms[i].name, q->text) == 0)
 				break;
 		if (i < w->n_terms)
-			q_fail(q, "unknown term '%s' at column %zu (did you "
-			    "mean '%s'?)", q->text, q->col, w->terms[i].name);
+			q_fail(q, "unknown term '%s' (did you mean '%s'?)",
+			    q->text, w->terms[i].name);
 		else
-			q_fail(q, "unknown term '%s' at column %zu", q->text,
-			    q->col);
+			q_fail(q, "unknown term '%s' (expected the name of "
+			    "a [term])", q->text);
 		return NULL;
 	}
 	n = q_node(q, QUERY_TERM, NULL, NULL);
@@ -834,8 +990,8 @@ q_primary(struct qparser *q)
 
 		open = q->col;
 		if (++q->depth > QUERY_MAX_DEPTH) {
-			q_fail(q, "query nests too deeply at column %zu",
-			    q->col);
+			q_fail(q, "query nests too deeply (over %u levels)",
+			    QUERY_MAX_DEPTH);
 			return NULL;
 		}
 		q_next(q);
@@ -846,9 +1002,9 @@ q_primary(struct qparser *q)
 			n = q_or(q);
 			if (n && q->tok != TOKEN_RPAREN) {
 				found = q_found(q);
-				q_fail(q, "expected AND, OR or ) at column %zu "
-				    "(for the ( at column %zu), found %s",
-				    q->col, open, found);
+				q_fail(q, "expected AND, OR, NEAR/n or ) (for "
+				    "the ( at column %zu), found %s", open,
+				    found);
 				query_free(n);
 				n = NULL;
 			}
@@ -859,19 +1015,76 @@ q_primary(struct qparser *q)
 		return n;
 	}
 	found = q_found(q);
-	q_fail(q, "expected a term name, NOT or ( at column %zu, found %s",
-	    q->col, found);
+	q_fail(q, "expected a term name, NOT or (, found %s", found);
 	return NULL;
+}
+
+/* Can n be a side of NEAR: terms, OR groups of them, NEARs? */
+static bool
+q_nearable(const struct query *n)
+{
+	switch (n->op) {
+	case QUERY_TERM:
+		return true;
+	case QUERY_OR:
+	case QUERY_NEAR:
+		return q_nearable(n->left) && q_nearable(n->right);
+	default:
+		return false;
+	}
+}
+
+static struct query *
+q_near(struct qparser *q)
+{
+	struct query *l = q_primary(q), *r;
+
+	while (l && q->tok == TOKEN_NEAR) {
+		unsigned near = q->near;
+		size_t col = q->col;
+
+		if (near == UINT_MAX || near > QUERY_NEAR_MAX) {
+			q_fail(q, "expected NEAR/n with n from 0 to %u words "
+			    "(e.g. NEAR/5)", QUERY_NEAR_MAX);
+			query_free(l);
+			return NULL;
+		}
+		if (!q_nearable(l)) {
+			q_fail(q, "NEAR/%u joins terms, OR groups of terms or "
+			    "NEARs; its left side has AND or NOT (use "
+			    "parentheses: a AND (b NEAR/5 c))", near);
+			query_free(l);
+			return NULL;
+		}
+		q_next(q);
+		r = q_primary(q);
+		if (!r) {
+			query_free(l);
+			return NULL;
+		}
+		if (!q_nearable(r)) {
+			q->col = col;
+			q_fail(q, "NEAR/%u joins terms, OR groups of terms or "
+			    "NEARs; its right side has AND or NOT", near);
+			query_free(l);
+			query_free(r);
+			return NULL;
+		}
+		l = q_node(q, QUERY_NEAR, l, r);
+		if (l)
+			l->near = near;
+	}
+	return l;
 }
 
 static struct query *
 q_and(struct qparser *q)
 {
-	struct query *l = q_primary(q), *r;
+	struct query *l = q_near(q), *r;
 
 	while (l && q->tok == TOKEN_AND) {
 		q_next(q);
-		r = q_primary(q);
+		r = q_near(q);
 		if (!r) {
 			query_free(l);
 			return NULL;
@@ -898,21 +1111,111 @@ q_or(struct qparser *q)
 	return l;
 }
 
-/* Is the query true when exactly the terms with matched[i] set matched? */
-static bool
-query_eval(const struct query *n, const bool *matched)
+/* What a query is evaluated against: the terms that matched, and for
+ * NEAR their spans in the fields the alert looks at. */
+struct eval {
+	const bool *matched;			/* by term */
+	const struct term_found *const *found;	/* by term; NULL: none */
+	enum alert_in in;
+	const char *const *text;		/* by field */
+};
+
+static bool query_eval(const struct query *n, const struct eval *x);
+
+/*
+ * The spans of a NEAR side: a term's spans in the alert's fields, the
+ * union for OR, the spans that took part in a NEAR.  Appends to *v.
+ */
+static void
+query_spans(const struct query *n, const struct eval *x,
+    struct hit_span **v, size_t *nv)
 {
+	struct hit_span *l = NULL, *r = NULL;
+	size_t nl = 0, nr = 0, i, j;
+	bool *keep_l, *keep_r;
+
+	switch (n->op) {
+	case QUERY_TERM: {
+		const struct term_found *f = x->found ? x->found[n->term] :
+		    NULL;
+
+		for (i = 0; f && i < f->n_spans; i++) {
+			if (!span_in(x->in, &f->spans[i]))
+				continue;
+			*v = xrealloc(*v, (*nv + 1) * sizeof(**v));
+			(*v)[*nv] = f->spans[i];
+			(*v)[(*nv)++].term = n->term;
+		}
+		return;
+	}
+	case QUERY_OR:
+		query_spans(n->left, x, v, nv);
+		query_spans(n->right, x, v, nv);
+		return;
+	case QUERY_NEAR:
+		break;
+	default:
+		return;
+	}
+	query_spans(n->left, x, &l, &nl);
+	if (nl > 0)
+		query_spans(n->right, x, &r, &nr);
+	keep_l = xcalloc(nl + 1, sizeof(bool));
+	keep_r = xcalloc(nr + 1, sizeof(bool));
+	for (i = 0; i < nl; i++)
+		for (j = 0; j < nr; j++) {
+			const struct hit_span *a = &l[i], *b = &r[j];
+
+			if (a->field != b->field)
+				continue;
+			if (a->start > b->start) {
+				a = &r[j];
+				b = &l[i];
+			}
+			if (b->start > a->end && text_words(x->text[a->field] +
+			    a->end, b->start - a->end) > n->near)
+				continue;
+			keep_l[i] = keep_r[j] = true;
+		}
+	for (i = 0; i < nl; i++)
+		if (keep_l[i]) {
+			*v = xrealloc(*v, (*nv + 1) * sizeof(**v));
+			(*v)[(*nv)++] = l[i];
+		}
+	for (j = 0; j < nr; j++)
+		if (keep_r[j]) {
+			*v = xrealloc(*v, (*nv + 1) * sizeof(**v));
+			(*v)[(*nv)++] = r[j];
+		}
+	free(keep_l);
+	free(keep_r);
+	free(l);
+	free(r);
+}
+
+/* Is the query true for what matched (and where)? */
+static bool
+query_eval(const struct query *n, const struct eval *x)
+{
+	struct hit_span *v = NULL;
+	size_t nv = 0;
+
 	switch (n->op) {
 	case QUERY_TERM:
-		return matched[n->term];
+		return x->matched[n->term];
 	case QUERY_NOT:
-		return !query_eval(n->left, matched);
+		return !query_eval(n->left, x);
 	case QUERY_AND:
-		return query_eval(n->left, matched) &&
-		    query_eval(n->right, matched);
+		return query_eval(n->left, x) && query_eval(n->right, x);
 	case QUERY_OR:
-		return query_eval(n->left, matched) ||
-		    query_eval(n->right, matched);
+		return query_eval(n->left, x) || query_eval(n->right, x);
+	case QUERY_NEAR:
+		/* both sides must have matched at all before spans count */
+		if (!query_eval(n->left, x) || !query_eval(n->right, x))
+			return false;
+		query_spans(n, x, &v, &nv);
+		free(v);
+		return nv > 0;
 	default:
 		return false;
 	}
@@ -951,32 +1254,39 @@ alert_compile(struct reader *rd, struct alert *a)
 	struct qparser q = { .src = a->query_src, .w = rd->w };
 	_cleanup_free_ char *found = NULL;
 	_cleanup_free_ bool *none = NULL;
+	struct eval x = { 0 };
 	struct query *n;
 
 	if (!a->query_src) {
 		problem(rd, a->line, "alert '%s' has no query", a->name);
 		return;
 	}
+	q.col0 = value_col(rd, a->query_line) - 1;
 	q_next(&q);
 	n = q_or(&q);
 	if (n && q.tok != TOKEN_END) {
 		found = q_found(&q);
 		if (q.tok == TOKEN_RPAREN)
-			q_fail(&q, "unbalanced ) at column %zu", q.col);
+			q_fail(&q, "unbalanced ) (no ( before it)");
 		else
-			q_fail(&q, "expected AND, OR or the end at column %zu, "
-			    "found %s", q.col, found);
+			q_fail(&q, "expected AND, OR, NEAR/n or the end, "
+			    "found %s", found);
 	}
 	free(q.text);
 	if (q.err) {
+		_cleanup_free_ char *where = xasprintf("%s:%u:%zu",
+		    rd->file ? rd->file : "-", a->query_line, q.err_col);
+
 		query_free(n);
-		problem(rd, a->query_line, "alert '%s': query: %s", a->name,
+		diag_add(rd->d, where, 0, "alert '%s': query: %s", a->name,
 		    q.err);
+		rd->errors++;
 		free(q.err);
 		return;
 	}
 	none = xcalloc(rd->w->n_terms + 1, sizeof(bool));
-	if (query_eval(n, none)) {
+	x.matched = none;
+	if (query_eval(n, &x)) {
 		query_free(n);
 		problem(rd, a->query_line, "alert '%s': query is true when "
 		    "none of its terms match (NOT alone needs an AND)",
@@ -993,7 +1303,9 @@ term_done(struct term *t)
 	free(t->name);
 	buf_done(&t->pattern);
 	free(t->parts);
+	strv_free(t->lits);
 	pcre2_code_free(t->code);
+	pcre2_code_free(t->code_at);
 }
 
 static void
@@ -1018,9 +1330,165 @@ watchlist_free(struct watchlist *w)
 		alert_done(&w->alerts[i]);
 	free(w->terms);
 	free(w->alerts);
+	prefilter_free(w->pf);
+	free(w->lg_start);
+	free(w->lg);
+	free(w->group_term);
+	free(w->group_need);
+	free(w->always);
+	scratch_free(w->x);
 	free(w->name);
 	free(w->title);
 	free(w);
+}
+
+/* Where a phrase of a term may start: an occurrence of its first word. */
+struct anchor {
+	uint32_t slot;			/* the term's place in cand[] */
+	uint32_t field;
+	size_t start;			/* in the match form of the field */
+};
+
+struct occurrence {
+	uint32_t lit;
+	uint32_t field;
+	size_t start;			/* in the match form of the field */
+};
+
+/*
+ * What match_entry() works with for one watchlist, allocated once and
+ * left clean after each entry (so one thread at a time per watchset).
+ */
+struct scratch {
+	const struct watchlist *w;
+	bool *lit_seen;			/* by literal */
+	uint32_t *lits_found;
+	size_t n_lits_found;
+	uint32_t *have;			/* by group: its words found */
+	bool *term_seen;		/* by term */
+	uint32_t *slot;			/* by term: place in cand[] or NONE */
+	uint32_t *cand;			/* the terms to run, in order */
+	size_t n_cand;
+	struct occurrence *occ;
+	size_t n_occ, alloc_occ;
+	struct anchor *anchors;
+	size_t n_anchors, alloc_anchors;
+	struct term_found **found;	/* by term */
+	bool *matched;			/* by term */
+	const uint32_t *map;		/* folded offset -> match form */
+	uint32_t field;
+};
+
+#define SLOT_NONE	UINT32_MAX
+
+static struct scratch *
+scratch_new(const struct watchlist *w)
+{
+	struct scratch *x = xcalloc(1, sizeof(*x));
+	size_t i;
+
+	x->w = w;
+	x->lit_seen = xcalloc(w->n_lits + 1, sizeof(bool));
+	x->lits_found = xcalloc(w->n_lits + 1, sizeof(uint32_t));
+	x->have = xcalloc(w->n_groups + 1, sizeof(uint32_t));
+	x->term_seen = xcalloc(w->n_terms + 1, sizeof(bool));
+	x->slot = xcalloc(w->n_terms + 1, sizeof(uint32_t));
+	for (i = 0; i < w->n_terms; i++)
+		x->slot[i] = SLOT_NONE;
+	x->cand = xcalloc(w->n_terms + 1, sizeof(uint32_t));
+	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
+	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
+	return x;
+}
+
+static void
+scratch_free(struct scratch *x)
+{
+	if (!x)
+		return;
+	free(x->lit_seen);
+	free(x->lits_found);
+	free(x->have);
+	free(x->term_seen);
+	free(x->slot);
+	free(x->cand);
+	free(x->occ);
+	free(x->anchors);
+	free(x->found);
+	free(x->matched);
+	free(x);
+}
+
+/*
+ * Each phrase's words into the watchlist's prefilter: a term is a
+ * candidate when all the words of one of its phrases occur.
+ */
+static void
+prefilter_make(struct watchlist *w)
+{
+	uint32_t *trip_lit = NULL, *trip_val = NULL;
+	size_t n_trip = 0, i, j;
+
+	w->pf = prefilter_new();
+	w->always = xcalloc(w->n_terms + 1, sizeof(*w->always));
+	for (i = 0; i < w->n_terms; i++) {
+		const struct term *t = &w->terms[i];
+
+		if (t->always || !t->lits) {
+			w->always[w->n_always++] = (uint32_t)i;
+			continue;
+		}
+		for (j = 0; t->lits[j]; j++) {
+			char **words = strv_split(t->lits[j], "\n");
+			uint32_t need = 0;
+			size_t k, m;
+
+			for (k = 0; words && words[k]; k++) {
+				/* a word twice in a phrase counts once */
+				for (m = 0; m < k; m++)
+					if (strcmp(words[m], words[k]) == 0)
+						break;
+				if (m < k)
+					continue;
+				trip_lit = xrealloc(trip_lit,
+				    (n_trip + 1) * sizeof(*trip_lit));
+				trip_val = xrealloc(trip_val,
+				    (n_trip + 1) * sizeof(*trip_val));
+				trip_lit[n_trip] = prefilter_add(w->pf, words[k],
+				    strlen(words[k]));
+				trip_val[n_trip++] = (uint32_t)w->n_groups << 1 |
+				    (k == 0);
+				need++;
+			}
+			strv_free(words);
+			w->group_term = xrealloc(w->group_term,
+			    (w->n_groups + 1) * sizeof(*w->group_term));
+			w->group_need = xrealloc(w->group_need,
+			    (w->n_groups + 1) * sizeof(*w->group_need));
+			w->group_term[w->n_groups] = (uint32_t)i;
+			w->group_need[w->n_groups++] = need;
+		}
+	}
+	prefilter_build(w->pf);
+	/* the groups of each literal, as runs of lg[] */
+	w->n_lits = prefilter_n_literals(w->pf);
+	w->lg_start = xcalloc(w->n_lits + 2, sizeof(*w->lg_start));
+	w->lg = xcalloc(n_trip + 1, sizeof(*w->lg));
+	for (i = 0; i < n_trip; i++)
+		w->lg_start[trip_lit[i] + 1]++;
+	for (i = 0; i < w->n_lits; i++)
+		w->lg_start[i + 1] += w->lg_start[i];
+	{
+		uint32_t *fill = xcalloc(w->n_lits + 1, sizeof(*fill));
+
+		for (i = 0; i < n_trip; i++)
+			w->lg[w->lg_start[trip_lit[i]] + fill[trip_lit[i]]++] =
+			    trip_val[i];
+		free(fill);
+	}
+	free(trip_lit);
+	free(trip_val);
+	w->x = scratch_new(w);
 }
 
 static pcre2_code *
@@ -1037,7 +1505,7 @@ int
 watchlist_compile(const char *data, size_t len, const char *file,
     struct watchlist **ret, struct diag *d)
 {
-	struct reader rd = { .file = file, .d = d };
+	struct reader rd = { .data = data, .len = len, .file = file, .d = d };
 	int r = -ENOMEM;
 	size_t i;
 
@@ -1062,6 +1530,8 @@ watchlist_compile(const char *data, size_t len, const char *file,
 	for (i = 0; i < rd.w->n_alerts; i++)
 		alert_compile(&rd, &rd.w->alerts[i]);
 	r = rd.errors ? -EINVAL : 0;
+	if (r == 0)
+		prefilter_make(rd.w);
 out:
 	pcre2_code_free(rd.re_word);
 	pcre2_code_free(rd.re_nospace);
@@ -1072,6 +1542,113 @@ out:
 	}
 	*ret = rd.w;
 	return 0;
+}
+
+static bool
+query_operator(const char *p, size_t n)
+{
+	return (n == 3 && (strncmp(p, "AND", 3) == 0 ||
+	    strncmp(p, "NOT", 3) == 0)) ||
+	    (n == 2 && strncmp(p, "OR", 2) == 0) ||
+	    (n >= 4 && strncmp(p, "NEAR", 4) == 0 && (n == 4 || p[4] == '/'));
+}
+
+/* Append s as a quoted term name, once, to the terms of an ad-hoc query. */
+static void
+query_phrase(struct buf *ini, struct buf *query, char ***phrases,
+    const char *p, size_t n)
+{
+	_cleanup_free_ char *ph = xstrndup(p, n);
+
+	if (!strv_contains(*phrases, ph)) {
+		(void)buf_printf(ini, "[term \"%s\"]\nmatch = %s\n", ph, ph);
+		strv_push(phrases, xstrdup(ph));
+	}
+	(void)buf_printf(query, "\"%s\"", ph);
+}
+
+int
+watchlist_compile_query(const char *q, struct watchlist **ret,
+    char ***ret_phrases, struct diag *d)
+{
+	struct buf ini, query;
+	char **phrases = NULL;
+	const char *p = q;
+	int r;
+
+	buf_init(&ini, 0);
+	buf_init(&query, 0);
+	(void)buf_adds(&ini, "[watchlist]\nname = search\n");
+	while (*p) {
+		size_t n;
+
+		if (*p == '\n' || *p == '\r' || *p == ';' || *p == '#') {
+			diag_add(d, "query", 0, "column %zu: '%c' cannot be in "
+			    "a search query", utf8_chars(q, (size_t)(p - q)) + 1,
+			    *p == '\n' || *p == '\r' ? ' ' : *p);
+			r = -EINVAL;
+			goto out;
+		}
+		if (*p == ' ' || *p == '\t' || *p == '(' || *p == ')') {
+			(void)buf_addc(&query, *p++);
+			continue;
+		}
+		if (*p == '"') {
+			const char *end = strchr(p + 1, '"');
+
+			if (!end || end == p + 1) {
+				diag_add(d, "query", 0, "column %zu: %s",
+				    utf8_chars(q, (size_t)(p - q)) + 1,
+				    end ? "an empty phrase \"\"" :
+				    "a \" that is never closed");
+				r = -EINVAL;
+				goto out;
+			}
+			query_phrase(&ini, &query, &phrases, p + 1,
+			    (size_t)(end - p - 1));
+			p = end + 1;
+			continue;
+		}
+		n = strcspn(p, " \t()\"");
+		if (query_operator(p, n)) {
+			(void)buf_add(&query, p, n);
+			p += n;
+			continue;
+		}
+		/* bare words in a row, no operator between: one phrase */
+		{
+			const char *start = p;
+			size_t end = n;
+
+			for (;;) {
+				size_t gap = strspn(start + end, " \t"), m;
+
+				if (gap == 0)
+					break;
+				m = strcspn(start + end + gap, " \t()\"");
+				if (m == 0 || query_operator(start + end + gap,
+				    m))
+					break;
+				end += gap + m;
+			}
+			query_phrase(&ini, &query, &phrases, start, end);
+			p = start + end;
+		}
+	}
+	if (!phrases) {
+		diag_add(d, "query", 0, "no words to search for");
+		r = -EINVAL;
+		goto out;
+	}
+	(void)buf_printf(&ini, "[alert \"search\"]\nquery = %s\n", query.data);
+	r = watchlist_compile(ini.data, ini.len, "query", ret, d);
+	if (r == 0 && ret_phrases)
+		*ret_phrases = TAKE_PTR(phrases);
+out:
+	strv_free(phrases);
+	buf_done(&ini);
+	buf_done(&query);
+	return r;
 }
 
 const char *
@@ -1151,12 +1728,6 @@ watchset_size(const struct watchset *s)
 
 /* ---- matching ---- */
 
-/* What one term found in one entry. */
-struct term_found {
-	struct hit_span *spans;		/* .term unset here */
-	size_t n_spans;
-	size_t n_field[HIT_FIELD_MAX];
-};
 
 static bool
 limit_error(int rc)
@@ -1213,25 +1784,50 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 	return true;
 }
 
+/*
+ * The same matches as term_run() for a term whose every phrase starts
+ * with a literal word: tried anchored at each place where a first word
+ * occurs (sorted), since no match can start anywhere else.
+ */
 static bool
-in_field(enum alert_in in, const struct term_found *f)
+term_run_at(const struct watchset *s, const struct term *t,
+    const char *text, size_t len, enum hit_field field,
+    pcre2_match_data *md, struct term_found *f, const struct anchor *at,
+    size_t n_at)
 {
-	switch (in) {
-	case ALERT_IN_TITLE:
-		return f->n_field[HIT_FIELD_TITLE] > 0;
-	case ALERT_IN_BODY:
-		return f->n_field[HIT_FIELD_BODY] > 0;
-	default:
-		return f->n_spans > 0;
-	}
-}
+	size_t i, last_end = 0;
 
-static bool
-span_in(enum alert_in in, const struct hit_span *sp)
-{
-	return in == ALERT_IN_ANY ||
-	    (in == ALERT_IN_TITLE && sp->field == HIT_FIELD_TITLE) ||
-	    (in == ALERT_IN_BODY && sp->field == HIT_FIELD_BODY);
+	for (i = 0; i < n_at && f->n_field[field] < MATCH_MAX_SPANS; i++) {
+		struct hit_span *sp;
+		PCRE2_SIZE *ov;
+		int rc;
+
+		if (at[i].start < last_end || at[i].start > len ||
+		    (i > 0 && at[i].start == at[i - 1].start))
+			continue;
+		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len,
+		    at[i].start, 0, md, s->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		if (rc < 0) {
+			if (limit_error(rc))
+				return false;
+			continue;
+		}
+		ov = pcre2_get_ovector_pointer(md);
+		if (ov[1] <= ov[0])
+			continue;
+		f->spans = xrealloc(f->spans,
+		    (f->n_spans + 1) * sizeof(*f->spans));
+		sp = &f->spans[f->n_spans++];
+		sp->field = field;
+		sp->start = ov[0];
+		sp->end = ov[1];
+		sp->term = 0;
+		f->n_field[field]++;
+		last_end = ov[1];
+	}
+	return true;
 }
 
 static int
@@ -1316,8 +1912,8 @@ struct hits {
 /* Fire one alert (a == NULL: "any term") with the terms in order[]. */
 static void
 hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
-    const unsigned *order, size_t n_order, const struct term_found *found,
-    const char *const text[HIT_FIELD_MAX],
+    const unsigned *order, size_t n_order,
+    struct term_found *const *found, const char *const text[HIT_FIELD_MAX],
     const size_t text_len[HIT_FIELD_MAX])
 {
 	enum alert_in in = a ? a->in : ALERT_IN_ANY;
@@ -1334,7 +1930,7 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 	hit->notify = a ? a->notify : true;
 	hit->terms = xcalloc(n_order + 1, sizeof(char *));
 	for (i = 0; i < n_order; i++) {
-		const struct term_found *f = &found[order[i]];
+		const struct term_found *f = found[order[i]];
 
 		if (!in_field(in, f))
 			continue;
@@ -1366,65 +1962,303 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 		hit->snippet = xstrdup("");
 }
 
+static int
+u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int
+anchor_cmp(const void *x, const void *y)
+{
+	const struct anchor *a = x, *b = y;
+
+	if (a->slot != b->slot)
+		return a->slot < b->slot ? -1 : 1;
+	if (a->field != b->field)
+		return a->field < b->field ? -1 : 1;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* prefilter_scan()'s callback: note the occurrence, count the words. */
+static void
+on_literal(void *ud, uint32_t lit, size_t start)
+{
+	struct scratch *x = ud;
+	const struct watchlist *w = x->w;
+	struct occurrence *o;
+	uint32_t k;
+
+	if (x->n_occ == x->alloc_occ) {
+		x->alloc_occ = x->alloc_occ ? 2 * x->alloc_occ : 64;
+		x->occ = xrealloc(x->occ, x->alloc_occ * sizeof(*x->occ));
+	}
+	o = &x->occ[x->n_occ++];
+	o->lit = lit;
+	o->field = x->field;
+	o->start = x->map[start];
+	if (x->lit_seen[lit])
+		return;
+	x->lit_seen[lit] = true;
+	x->lits_found[x->n_lits_found++] = lit;
+	for (k = w->lg_start[lit]; k < w->lg_start[lit + 1]; k++) {
+		uint32_t g = w->lg[k] >> 1, t = w->group_term[g];
+
+		if (++x->have[g] == w->group_need[g] && !x->term_seen[t]) {
+			x->term_seen[t] = true;
+			x->cand[x->n_cand++] = t;
+		}
+	}
+}
+
+/*
+ * The terms worth running, in x->cand (sorted): those with a phrase
+ * whose words the prefilter all found in the folded text, with the
+ * places their phrases may start in x->anchors, and those it cannot
+ * rule out.
+ */
+static void
+candidates(const struct watchset *s, struct scratch *x,
+    const char *const fold[HIT_FIELD_MAX],
+    const size_t fold_len[HIT_FIELD_MAX],
+    const uint32_t *const map[HIT_FIELD_MAX])
+{
+	const struct watchlist *w = x->w;
+	size_t i;
+	uint32_t k;
+	unsigned f;
+
+	x->n_cand = 0;
+	x->n_anchors = 0;
+	if (s->naive) {
+		for (i = 0; i < w->n_terms; i++)
+			x->cand[x->n_cand++] = (uint32_t)i;
+		return;
+	}
+	x->n_occ = 0;
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		x->field = f;
+		x->map = map[f];
+		prefilter_scan(w->pf, fold[f], fold_len[f], on_literal, x);
+	}
+	for (i = 0; i < w->n_always; i++)
+		if (!x->term_seen[w->always[i]]) {
+			x->term_seen[w->always[i]] = true;
+			x->cand[x->n_cand++] = w->always[i];
+		}
+	if (x->n_cand > 1)
+		qsort(x->cand, x->n_cand, sizeof(*x->cand), u32_cmp);
+	for (i = 0; i < x->n_cand; i++)
+		x->slot[x->cand[i]] = (uint32_t)i;
+	for (i = 0; i < x->n_occ; i++) {
+		const struct occurrence *o = &x->occ[i];
+
+		for (k = w->lg_start[o->lit]; k < w->lg_start[o->lit + 1];
+		    k++) {
+			uint32_t g = w->lg[k] >> 1;
+			struct anchor *a;
+
+			if (!(w->lg[k] & 1) || x->have[g] < w->group_need[g])
+				continue;
+			if (x->n_anchors == x->alloc_anchors) {
+				x->alloc_anchors = x->alloc_anchors ?
+				    2 * x->alloc_anchors : 64;
+				x->anchors = xrealloc(x->anchors,
+				    x->alloc_anchors * sizeof(*x->anchors));
+			}
+			a = &x->anchors[x->n_anchors++];
+			a->slot = x->slot[w->group_term[g]];
+			a->field = o->field;
+			a->start = o->start;
+		}
+	}
+	if (x->n_anchors > 1)
+		qsort(x->anchors, x->n_anchors, sizeof(*x->anchors),
+		    anchor_cmp);
+}
+
+/* Leave the scratch clean for the next entry. */
+static void
+scratch_reset(struct scratch *x)
+{
+	const struct watchlist *w = x->w;
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < x->n_lits_found; i++) {
+		uint32_t lit = x->lits_found[i];
+
+		x->lit_seen[lit] = false;
+		for (k = w->lg_start[lit]; k < w->lg_start[lit + 1]; k++)
+			x->have[w->lg[k] >> 1] = 0;
+	}
+	x->n_lits_found = 0;
+	for (i = 0; i < x->n_cand; i++) {
+		x->term_seen[x->cand[i]] = false;
+		x->slot[x->cand[i]] = SLOT_NONE;
+		x->found[x->cand[i]] = NULL;
+		x->matched[x->cand[i]] = false;
+	}
+	x->n_cand = 0;
+	x->n_occ = 0;
+	x->n_anchors = 0;
+}
+
 static void
 watchlist_match(const struct watchset *s, const struct watchlist *w,
     const char *const text[HIT_FIELD_MAX],
-    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
+    const size_t text_len[HIT_FIELD_MAX],
+    const char *const fold[HIT_FIELD_MAX],
+    const size_t fold_len[HIT_FIELD_MAX],
+    const uint32_t *const map[HIT_FIELD_MAX], pcre2_match_data *md,
     struct hits *h, bool *limited)
 {
-	struct term_found *found = xcalloc(w->n_terms, sizeof(*found));
-	bool *matched = xcalloc(w->n_terms, sizeof(bool));
-	unsigned *all = xcalloc(w->n_terms, sizeof(unsigned));
-	size_t i, n_all = 0;
+	struct scratch *x = w->x;
+	struct term_found *slots;
+	unsigned *all;
+	size_t i, n_all = 0, n_slots = 0, a = 0;
 	unsigned f;
 
-	for (i = 0; i < w->n_terms; i++) {
-		for (f = 0; f < HIT_FIELD_MAX; f++)
-			if (!term_run(s, &w->terms[i], text[f], text_len[f],
-			    (enum hit_field)f, md, &found[i])) {
+	if (w->n_terms == 0 || !x)
+		return;
+	candidates(s, x, fold, fold_len, map);
+	slots = xcalloc(x->n_cand + 1, sizeof(*slots));
+	all = xcalloc(x->n_cand + 1, sizeof(*all));
+	for (i = 0; i < x->n_cand; i++) {
+		const struct term *t = &w->terms[x->cand[i]];
+		struct term_found *tf = &slots[n_slots];
+		size_t a_end;
+
+		/* this term's anchors, by field */
+		while (a < x->n_anchors && x->anchors[a].slot < i)
+			a++;
+		a_end = a;
+		while (a_end < x->n_anchors && x->anchors[a_end].slot == i)
+			a_end++;
+		if (!t->code)
+			continue;
+		for (f = 0; f < HIT_FIELD_MAX; f++) {
+			bool fine;
+
+			if (s->naive || !t->code_at)
+				fine = term_run(s, t, text[f], text_len[f],
+				    (enum hit_field)f, md, tf);
+			else {
+				size_t b = a, e;
+
+				while (b < a_end && x->anchors[b].field < f)
+					b++;
+				e = b;
+				while (e < a_end && x->anchors[e].field == f)
+					e++;
+				fine = term_run_at(s, t, text[f], text_len[f],
+				    (enum hit_field)f, md, tf,
+				    x->anchors + b, e - b);
+			}
+			if (!fine) {
 				/* over its limits: no match at all */
 				*limited = true;
-				free(found[i].spans);
-				memset(&found[i], 0, sizeof(found[i]));
+				free(tf->spans);
+				memset(tf, 0, sizeof(*tf));
 				break;
 			}
-		if (found[i].n_spans > 0)
-			all[n_all++] = (unsigned)i;
+		}
+		if (tf->n_spans > 0) {
+			x->found[x->cand[i]] = tf;
+			n_slots++;
+			all[n_all++] = x->cand[i];
+		}
 	}
 	if (w->n_alerts == 0 && n_all > 0)
-		hit_add(h, w, NULL, all, n_all, found, text, text_len);
+		hit_add(h, w, NULL, all, n_all, x->found, text, text_len);
 	for (i = 0; n_all > 0 && i < w->n_alerts; i++) {
-		const struct alert *a = &w->alerts[i];
-		size_t t;
+		const struct alert *al = &w->alerts[i];
+		struct eval ev = { x->matched,
+		    (const struct term_found *const *)x->found, al->in, text };
+		size_t k;
 
-		for (t = 0; t < w->n_terms; t++)
-			matched[t] = in_field(a->in, &found[t]);
-		if (query_eval(a->query, matched))
-			hit_add(h, w, a, a->pos_terms, a->n_pos_terms, found,
-			    text, text_len);
+		for (k = 0; k < n_all; k++)
+			x->matched[all[k]] = in_field(al->in,
+			    x->found[all[k]]);
+		if (query_eval(al->query, &ev))
+			hit_add(h, w, al, al->pos_terms, al->n_pos_terms,
+			    x->found, text, text_len);
 	}
-	for (i = 0; i < w->n_terms; i++)
-		free(found[i].spans);
-	free(found);
-	free(matched);
+	for (i = 0; i < n_slots; i++)
+		free(slots[i].spans);
+	free(slots);
 	free(all);
+	scratch_reset(x);
 }
 
-int
-match_entry(const struct watchset *s, const struct entry *e,
-    struct hit **ret_hits, size_t *ret_n_hits)
+/* Up to n characters of s before (back) or from p, on character edges. */
+static size_t
+chars_back(const char *s, size_t p, size_t n)
 {
-	_cleanup_free_ char *title = NULL, *body = NULL;
-	const char *text[HIT_FIELD_MAX];
-	size_t text_len[HIT_FIELD_MAX];
-	struct hits h = { NULL, 0 };
-	pcre2_match_data *md;
-	bool limited = false;
-	struct buf b;
-	size_t i;
+	while (p > 0 && n > 0) {
+		p--;
+		while (p > 0 && ((unsigned char)s[p] & 0xc0) == 0x80)
+			p--;
+		n--;
+	}
+	return p;
+}
 
-	title = text_normalise(e->title.s ? e->title.s : "",
-	    e->title.s ? strlen(e->title.s) : 0);
+static size_t
+chars_fwd(const char *s, size_t len, size_t p, size_t n)
+{
+	while (p < len && n > 0) {
+		p++;
+		while (p < len && ((unsigned char)s[p] & 0xc0) == 0x80)
+			p++;
+		n--;
+	}
+	return p;
+}
+
+/* Append s[a, b) on one line: line breaks and tabs as spaces. */
+static void
+add_flat(struct buf *b, const char *s, size_t a, size_t e)
+{
+	for (; a < e; a++)
+		(void)buf_addc(b, s[a] == '\n' || s[a] == '\t' ? ' ' : s[a]);
+}
+
+char *
+match_span_context(const char *text, const struct hit_span *sp,
+    size_t chars)
+{
+	size_t len = strlen(text), a, e;
+	struct buf b;
+
+	if (sp->end > len || sp->start > sp->end)
+		return xstrdup("(span outside the text)");
+	a = chars_back(text, sp->start, chars);
+	e = chars_fwd(text, len, sp->end, chars);
+	buf_init(&b, 0);
+	if (a > 0)
+		(void)buf_adds(&b, "…");
+	add_flat(&b, text, a, sp->start);
+	(void)buf_addc(&b, '[');
+	add_flat(&b, text, sp->start, sp->end);
+	(void)buf_addc(&b, ']');
+	add_flat(&b, text, sp->end, e);
+	if (e < len)
+		(void)buf_adds(&b, "…");
+	return buf_steal(&b);
+}
+
+char *
+match_text(const struct entry *e, enum hit_field field)
+{
+	struct buf b;
+	char *r;
+
+	if (field == HIT_FIELD_TITLE)
+		return text_normalise(e->title.s ? e->title.s : "",
+		    e->title.s ? strlen(e->title.s) : 0);
 	buf_init(&b, 0);
 	if (e->summary.s)
 		(void)buf_adds(&b, e->summary.s);
@@ -1432,22 +2266,60 @@ match_entry(const struct watchset *s, const struct entry *e,
 		(void)buf_addc(&b, '\n');
 	if (e->content.s)
 		(void)buf_adds(&b, e->content.s);
-	body = text_normalise(b.data ? b.data : "", b.len);
+	r = text_normalise(b.data ? b.data : "", b.len);
 	buf_done(&b);
+	return r;
+}
+
+int
+match_entry(const struct watchset *s, const struct entry *e,
+    struct hit **ret_hits, size_t *ret_n_hits)
+{
+	char *text[HIT_FIELD_MAX] = { NULL }, *fold[HIT_FIELD_MAX] = { NULL };
+	uint32_t *map[HIT_FIELD_MAX] = { NULL };
+	size_t text_len[HIT_FIELD_MAX], fold_len[HIT_FIELD_MAX];
+	struct hits h = { NULL, 0 };
+	pcre2_match_data *md;
+	bool limited = false;
+	int r = -ENOMEM;
+	unsigned f;
+	size_t i;
+
 	md = pcre2_match_data_create(1, NULL);
-	if (!title || !body || !md) {
-		pcre2_match_data_free(md);
-		return -ENOMEM;
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		text[f] = match_text(e, (enum hit_field)f);
+		if (!text[f])
+			goto out;
+		text_len[f] = strlen(text[f]);
+		if (!s->naive) {
+			fold[f] = text_fold(text[f], text_len[f], &map[f]);
+			fold_len[f] = strlen(fold[f]);
+		} else {
+			fold[f] = xstrdup("");
+			fold_len[f] = 0;
+		}
 	}
-	text[HIT_FIELD_TITLE] = title;
-	text_len[HIT_FIELD_TITLE] = strlen(title);
-	text[HIT_FIELD_BODY] = body;
-	text_len[HIT_FIELD_BODY] = strlen(body);
+	if (!md)
+		goto out;
 	for (i = 0; i < s->n; i++)
-		watchlist_match(s, s->lists[i], text, text_len, md, &h,
-		    &limited);
-	pcre2_match_data_free(md);
+		watchlist_match(s, s->lists[i], (const char *const *)text,
+		    text_len, (const char *const *)fold, fold_len,
+		    (const uint32_t *const *)map, md, &h, &limited);
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
-	return limited ? -ETIME : 0;
+	r = limited ? -ETIME : 0;
+out:
+	pcre2_match_data_free(md);
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		free(text[f]);
+		free(fold[f]);
+		free(map[f]);
+	}
+	return r;
+}
+
+void
+watchset_set_naive(struct watchset *s, bool naive)
+{
+	s->naive = naive;
 }

@@ -5,9 +5,12 @@
  *
  * A watchlist has [watchlist] name/title, [term NAME] sections with
  * `match =` phrases and `regex =` raw PCRE2, and [alert "NAME"] sections
- * with `query =` (AND, OR, NOT, parentheses, quoted term names),
+ * with `query =` (AND, OR, NOT, NEAR/n, parentheses, quoted term names),
  * `in = title|body|any`, `score =` and `notify =`.  With no alert, any
  * term alerts (alert name "any term").
+ *
+ * Matching keeps working memory in each watchlist: one thread at a time
+ * per watchset (reewatchd, test, backtest and search each own theirs).
  */
 #ifndef MATCH_H
 #define MATCH_H
@@ -29,6 +32,16 @@ struct watchset;
 int watchlist_compile(const char *data, size_t len, const char *file,
     struct watchlist **ret, struct diag *d);
 void watchlist_free(struct watchlist *w);
+
+/*
+ * An ad-hoc query (reewatch search) as a one-off watchlist named
+ * "search" with one alert "search": each quoted string and each run of
+ * bare words without an operator between them is a phrase (match =, with * truncation),
+ * combined with AND, OR, NOT, NEAR/n and parentheses.  With ret_phrases,
+ * the distinct phrases (strv, caller frees).  -EINVAL with problems in d.
+ */
+int watchlist_compile_query(const char *query, struct watchlist **ret,
+    char ***ret_phrases, struct diag *d);
 const char *watchlist_name(const struct watchlist *w);
 size_t watchlist_n_terms(const struct watchlist *w);
 size_t watchlist_n_alerts(const struct watchlist *w);
@@ -49,5 +62,27 @@ size_t watchset_size(const struct watchset *s);
  */
 int match_entry(const struct watchset *s, const struct entry *e,
     struct hit **ret_hits, size_t *ret_n_hits);
+
+/*
+ * The match form of one field of e (title; or summary and content joined
+ * by a line break), the text hit spans point into.  malloc'd, NULL on
+ * allocation failure.
+ */
+char *match_text(const struct entry *e, enum hit_field field);
+
+/*
+ * One span in context for people: up to chars characters each side of
+ * it in text (its field's match_text()), the match in [brackets], line
+ * breaks as blanks, "…" where text goes on.  malloc'd.
+ */
+char *match_span_context(const char *text, const struct hit_span *sp,
+    size_t chars);
+
+/*
+ * For the benchmark and for checking the prefilter: with naive set,
+ * every term's regex runs on every entry (no literal prefilter).  The
+ * hits must be the same either way.
+ */
+void watchset_set_naive(struct watchset *s, bool naive);
 
 #endif

@@ -31,6 +31,7 @@
 #define NS_DC		"http://purl.org/dc/elements/1.1/"
 #define NS_DCTERMS	"http://purl.org/dc/terms/"
 #define NS_CONTENT	"http://purl.org/rss/1.0/modules/content/"
+#define NS_MEDIA	"http://search.yahoo.com/mrss/"
 
 /* Decoded documents may grow (1 byte of KOI8-R is 2 of UTF-8). */
 #define PARSE_MAX_DECODED_BYTES	(64u * 1024 * 1024)
@@ -1279,6 +1280,10 @@ consider_atom_link(struct pctx *c, struct raw *r, const xmlNode *n)
 	char *url;
 	int score;
 
+	/* <link>URL</link>: invalid Atom, but some feeds (and feedparser)
+	 * take the text as the href. */
+	if (!href && !has_element_children(n))
+		href = node_plain(c, n);
 	if (!href)
 		return;
 	if (rel && strcasecmp(rel, "alternate") != 0)
@@ -1346,7 +1351,7 @@ rss_item(struct pctx *c, const xmlNode *item, struct raw *r)
 {
 	_cleanup_free_ char *guid_perma = NULL, *link = NULL;
 	const xmlNode *k, *link_node = NULL, *guid_node = NULL;
-	struct entry_text full = { 0 };
+	struct entry_text full = { 0 }, media_title = { 0 };
 	char *pub_rss = NULL;
 
 	for (k = item->children; k; k = k->next) {
@@ -1362,6 +1367,9 @@ rss_item(struct pctx *c, const xmlNode *item, struct raw *r)
 		} else if (is_rss(k, "guid")) {
 			if (!r->e.id) {
 				r->e.id = node_plain(c, k);
+				/* An empty guid leaves id NULL: the next
+				 * one is read again (found by fuzzing). */
+				free(guid_perma);
 				guid_perma = attr(c, k, "isPermaLink", NULL);
 				guid_node = k;
 			}
@@ -1383,7 +1391,14 @@ rss_item(struct pctx *c, const xmlNode *item, struct raw *r)
 			set_once(&r->pub_raw, node_plain(c, k));
 		else if (name_is(k, "full-text") && !ns_is(k, NULL))
 			set_sniffed(c, &full, k);	/* yandex:, rbc_news: */
+		else if (is_el(k, NS_MEDIA, "title") && !media_title.s)
+			set_sniffed(c, &media_title, k);
 	}
+	/* media:title stands in for a missing title (video feeds). */
+	if (!r->e.title.s && media_title.s)
+		r->e.title = media_title;
+	else
+		free(media_title.s);
 	if (pub_rss) {
 		free(r->pub_raw);
 		r->pub_raw = pub_rss;
@@ -1452,6 +1467,10 @@ atom_entry(struct pctx *c, const xmlNode *entry, char *const *feed_authors,
 	}
 	if (!r->e.authors && feed_authors && feed_authors[0])
 		r->e.authors = strv_copy(feed_authors);
+	/* No link but an http(s) id: the id is the entry's permalink, as an
+	 * RSS guid is (tag: and urn: ids are not links). */
+	if (!r->e.link && !r->link_raw && r->e.id && url_is_http(r->e.id))
+		r->e.link = url_resolve(NULL, r->e.id);
 }
 
 static char *

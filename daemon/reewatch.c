@@ -34,12 +34,26 @@ static const struct command {
 } commands[] = {
 	{ "check", cmd_check, "check",
 	    "validate the config, feed lists and watchlists" },
-	{ "hits", cmd_hits, "hits [--since DURATION] [--json]",
+	{ "hits", cmd_hits, "hits [--since DURATION] [--json|--atom]",
 	    "list stored hits, newest first" },
 	{ "parse", cmd_parse, "parse FILE|URL",
 	    "parse one feed, print its entries as JSON lines" },
 	{ "feeds", cmd_feeds, "feeds [--json]",
 	    "the configured feeds and their state" },
+	{ "deliver", cmd_deliver, "deliver",
+	    "send due notifications, digests and mail now" },
+	{ "notify-test", cmd_notify_test, "notify-test",
+	    "show a test desktop notification, or say what failed" },
+	{ "digest", cmd_digest, "digest [--period P] [--send]",
+	    "write (and mail) the digest of yesterday, 24h or 7d" },
+	{ "mail-test", cmd_mail_test, "mail-test",
+	    "send a test e-mail, or say exactly what failed" },
+	{ "test", cmd_test, "test WATCHLIST [FEED_FILE|-]...",
+	    "what a watchlist hits in feed files or text, and why" },
+	{ "backtest", cmd_backtest, "backtest WATCHLIST [--since 30d]",
+	    "hits an edited watchlist would add and drop" },
+	{ "search", cmd_search, "search 'QUERY' [--since DURATION]",
+	    "stored entries that match a query" },
 };
 
 static void

@@ -24,6 +24,9 @@ struct feed {
 	char *lang;		/* may be NULL */
 	char **tags;		/* NULL-terminated, may be NULL */
 	unsigned interval_sec;	/* 0: the global default */
+	char **headers;		/* extra "Name: value" request lines, or NULL */
+	char *username;		/* HTTP credentials, or NULL (never logged) */
+	char *password_file;	/* absolute; read at each poll */
 	char *src_file;		/* where it was declared, for messages */
 	unsigned src_line;
 };

@@ -1,35 +1,42 @@
 /*
  * reewatchd.c: the service.  Loads the setup (exit 78 with FILE:LINE when
- * it is broken), opens the store, and runs poll cycles: once with --once,
- * else every interval until SIGTERM/SIGINT; SIGHUP reloads (a broken new
- * setup leaves the old one running).  A thin main over the library.
+ * it is broken), opens the store, and either polls every feed once
+ * (--once) or runs the loop: one thread on curl_multi_poll() with a
+ * signalfd (SIGHUP reload, SIGTERM/SIGINT stop, SIGUSR1 poll all now) and
+ * each feed's next due time; sd_notify for systemd.  A thin main.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cycle.h"
+#include "fetch.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "setup.h"
 #include "store.h"
 
-static volatile sig_atomic_t got_stop, got_reload, got_poll;
+/* Longest sleep of the loop: STATUS= stays fresh, clock jumps are seen. */
+#define LOOP_MAX_SLEEP_MS	60000
+#define INTERVAL_WARN_SEC	60
+
+/* --once only: the loop reads signals from a signalfd. */
+static volatile sig_atomic_t got_stop;
 
 static void
 on_signal(int sig)
 {
-	if (sig == SIGHUP)
-		got_reload = 1;
-	else if (sig == SIGUSR1)
-		got_poll = 1;
-	else
-		got_stop = 1;
+	(void)sig;
+	got_stop = 1;
 }
 
 static void
@@ -71,18 +78,6 @@ report_stdout(const struct cycle_feed_report *r, void *ctx)
 	fflush(stdout);
 }
 
-static void
-report_log(const struct cycle_feed_report *r, void *ctx)
-{
-	_cleanup_free_ char *line = cycle_report_line(r);
-
-	(void)ctx;
-	if (r->err < 0)
-		log_warn("%s", line);
-	else
-		log_info("%s", line);
-}
-
 static int
 open_store(const struct setup *su, struct store **ret)
 {
@@ -104,43 +99,264 @@ open_store(const struct setup *su, struct store **ret)
 	return r;
 }
 
-/* Wait up to sec seconds, returning early on any signal we handle. */
+/* Intervals under a minute are for tests: say so. */
 static void
-sleep_interruptible(unsigned sec)
+warn_intervals(const struct setup *su)
 {
-	struct timespec end, now;
+	size_t i;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += sec;
-	while (!got_stop && !got_reload && !got_poll) {
-		long left_ms;
+	if (su->conf->interval_sec < INTERVAL_WARN_SEC)
+		log_warn("%s: interval %us is under a minute; fine for tests, impolite to real servers",
+		    su->conf->path, su->conf->interval_sec);
+	for (i = 0; i < su->n_feeds; i++)
+		if (su->feeds[i].interval_sec &&
+		    su->feeds[i].interval_sec < INTERVAL_WARN_SEC)
+			log_warn("%s:%u: feed '%s': interval %us is under a minute",
+			    su->feeds[i].src_file, su->feeds[i].src_line,
+			    su->feeds[i].name, su->feeds[i].interval_sec);
+}
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left_ms = (end.tv_sec - now.tv_sec) * 1000 +
-		    (end.tv_nsec - now.tv_nsec) / 1000000;
-		if (left_ms <= 0)
+/* The running service. */
+struct daemon {
+	const char *config;		/* as given, NULL: the default */
+	struct setup *su;
+	struct store *st;
+	struct cycle *cy;
+	int sfd;			/* signalfd */
+	bool stop;
+	uint64_t watchdog_usec;
+	uint64_t last_watchdog;		/* monotonic usec */
+	struct cycle_stats last;	/* the last completed round of polls */
+	bool round_open;		/* polls finished since the last summary */
+};
+
+static void
+daemon_status(struct daemon *dm)
+{
+	size_t feeds, failing;
+	int64_t wake = cycle_next_wake_ms(dm->cy), now = cycle_now_ms();
+	char next[64] = "no feed due";
+
+	cycle_health(dm->cy, &feeds, &failing);
+	if (cycle_in_flight(dm->cy) > 0)
+		(void)snprintf(next, sizeof(next), "polling %zu",
+		    cycle_in_flight(dm->cy));
+	else if (wake != INT64_MAX)
+		(void)snprintf(next, sizeof(next), "next poll in %llds",
+		    (long long)(wake > now ? (wake - now + 999) / 1000 : 0));
+	(void)sdnotifyf("STATUS=%zu feeds, %zu failing; last round: %u ok, %u failed, %u new entries, %u new hits; %s",
+	    feeds, failing, dm->last.ok, dm->last.failed,
+	    dm->last.new_entries, dm->last.new_hits, next);
+}
+
+static void
+report_daemon(const struct cycle_feed_report *r, void *ctx)
+{
+	struct daemon *dm = ctx;
+	_cleanup_free_ char *line = cycle_report_line(r);
+
+	if (r->err < 0)
+		log_warn("%s (failure %u, next try in %llds)", line,
+		    r->failures, (long long)(r->next_poll - now_utc()));
+	else
+		log_info("%s", line);
+	if (r->moved_to)
+		log_info("feed '%s': moved permanently to %s (now polled there; the feed list is not changed)",
+		    r->feed->name, r->moved_to);
+	dm->round_open = true;
+	/*
+	 * DELIVERY HOOK (the lead wires daemon/deliver.h here): the feed's
+	 * hits are committed now, so drain the outbox:
+	 *     deliver_run(dm->deliver, dm->st, now_utc(), &dm->deliver_due);
+	 */
+}
+
+static void
+report_once(const struct cycle_feed_report *r, void *ctx)
+{
+	report_stdout(r, ctx);
+	if (r->moved_to)
+		log_info("feed '%s': moved permanently to %s (the feed list is not changed)",
+		    r->feed->name, r->moved_to);
+}
+
+static void
+daemon_reload(struct daemon *dm)
+{
+	struct setup *fresh = NULL;
+	struct diag d;
+	int r;
+
+	(void)sdnotifyf("RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)sdnotify_monotonic_usec());
+	diag_init(&d);
+	if (setup_load(dm->config, &fresh, &d) < 0) {
+		print_diag(&d);
+		log_err("reload failed (%zu problem%s): keeping the running configuration",
+		    d.n, d.n == 1 ? "" : "s");
+	} else {
+		if (strcmp(fresh->conf->state_dir, dm->su->conf->state_dir))
+			log_warn("state_dir changed to %s: it takes a restart; still using %s",
+			    fresh->conf->state_dir, dm->su->conf->state_dir);
+		r = cycle_set_setup(dm->cy, fresh);
+		if (r < 0) {
+			log_err("reload failed: %s; keeping the running configuration",
+			    strerror(-r));
+			(void)cycle_set_setup(dm->cy, dm->su);
+			setup_free(fresh);
+		} else {
+			setup_free(dm->su);
+			dm->su = fresh;
+			warn_intervals(fresh);
+			log_info("reloaded: %zu feeds, %zu watchlists (%zu terms, %zu alerts)",
+			    fresh->n_feeds, watchset_size(fresh->watch),
+			    fresh->n_terms, fresh->n_alerts);
+		}
+	}
+	diag_done(&d);
+	(void)sdnotify("READY=1");
+	daemon_status(dm);
+}
+
+static void
+daemon_signals(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(dm->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_info("SIGHUP: reloading %s", dm->su->conf->path);
+			daemon_reload(dm);
 			break;
-		(void)poll(NULL, 0, left_ms > 1000 ? 1000 : (int)left_ms);
+		case SIGUSR1:
+			log_info("SIGUSR1: polling every feed now");
+			cycle_poll_all(dm->cy);
+			break;
+		default:
+			log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			dm->stop = true;
+			break;
+		}
 	}
 }
 
 static void
-try_reload(const char *config, struct setup **su)
+daemon_watchdog(struct daemon *dm)
 {
-	struct setup *fresh = NULL;
-	struct diag d;
+	uint64_t now;
 
-	diag_init(&d);
-	if (setup_load(config, &fresh, &d) < 0) {
-		print_diag(&d);
-		log_err("reload failed: keeping the running configuration");
-	} else {
-		setup_free(*su);
-		*su = fresh;
-		log_info("reloaded: %zu feeds, %zu watchlists",
-		    fresh->n_feeds, watchset_size(fresh->watch));
+	if (!dm->watchdog_usec)
+		return;
+	now = sdnotify_monotonic_usec();
+	if (now - dm->last_watchdog >= dm->watchdog_usec / 2) {
+		(void)sdnotify("WATCHDOG=1");
+		dm->last_watchdog = now;
 	}
-	diag_done(&d);
+}
+
+/* The signals the loop reads from its signalfd. */
+static void
+loop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGUSR1);
+}
+
+/* The loop; returns the exit status. */
+static int
+daemon_run(struct daemon *dm)
+{
+	sigset_t mask;
+	int r;
+
+	/* Blocked since the start of main(): none was lost meanwhile. */
+	loop_signals(&mask);
+	dm->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (dm->sfd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return 1;
+	}
+	r = cycle_new(dm->su, dm->st, report_daemon, dm, &dm->cy);
+	if (r < 0) {
+		log_err("cannot read the feeds' schedules: %s (%s)",
+		    strerror(-r), store_errmsg(dm->st));
+		return 1;
+	}
+	dm->watchdog_usec = sdnotify_watchdog_usec();
+	dm->last_watchdog = sdnotify_monotonic_usec();
+	if (dm->watchdog_usec)
+		log_info("watchdog: pinging every %llu ms",
+		    (unsigned long long)(dm->watchdog_usec / 2000));
+	(void)sdnotify("READY=1");
+	daemon_status(dm);
+
+	while (!dm->stop) {
+		int64_t now, wake;
+		long long wait;
+		bool sig = false;
+
+		now = cycle_now_ms();
+		r = cycle_start_due(dm->cy, now);
+		if (r < 0)
+			break;
+		if (r > 0)
+			daemon_status(dm);
+		/*
+		 * DELIVERY HOOK (the lead wires daemon/deliver.h here): when
+		 * deliver's own next due time has come, call deliver_run()
+		 * and fold its next due time into "wake" below.
+		 */
+		wake = cycle_next_wake_ms(dm->cy);
+		wait = wake == INT64_MAX ? LOOP_MAX_SLEEP_MS : wake - now;
+		if (wait > LOOP_MAX_SLEEP_MS)
+			wait = LOOP_MAX_SLEEP_MS;
+		if (wait < 0)
+			wait = 0;
+		if (dm->watchdog_usec) {
+			uint64_t half = dm->watchdog_usec / 2000;
+			uint64_t since = (sdnotify_monotonic_usec() -
+			    dm->last_watchdog) / 1000;
+			long long left = since >= half ? 0 :
+			    (long long)(half - since);
+
+			if (left < wait)
+				wait = left;
+		}
+		r = cycle_wait(dm->cy, dm->sfd, (int)wait, &sig);
+		if (r < 0)
+			break;
+		daemon_watchdog(dm);
+		if (dm->round_open && cycle_in_flight(dm->cy) == 0) {
+			dm->last = cycle_take_stats(dm->cy);
+			dm->round_open = false;
+			log_info("polled %u feeds: %u ok (%u not modified), %u failed, %u new entries, %u new hits",
+			    dm->last.feeds, dm->last.ok, dm->last.not_modified,
+			    dm->last.failed, dm->last.new_entries,
+			    dm->last.new_hits);
+			daemon_status(dm);
+			/* Give the round's memory back: idle RSS stays small. */
+			r = cycle_trim(dm->cy);
+			if (r < 0)
+				break;
+			(void)malloc_trim(0);
+		}
+		if (sig)
+			daemon_signals(dm);
+	}
+	(void)sdnotify("STOPPING=1");
+	if (r < 0) {
+		log_err("polling failed: %s (%s)", strerror(-r),
+		    store_errmsg(dm->st));
+		return 1;
+	}
+	if (cycle_in_flight(dm->cy) > 0)
+		log_info("stopping with %zu feeds in flight; they are polled again at the next start",
+		    cycle_in_flight(dm->cy));
+	return 0;
 }
 
 int
@@ -154,20 +370,26 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL;
-	struct setup *su = NULL;
-	struct store *st = NULL;
+	struct daemon dm = { .sfd = -1 };
 	struct cycle_stats stats;
 	struct sigaction sa;
+	sigset_t mask;
 	struct diag d;
 	bool once = false;
 	int c, r, status = 0;
 
 	log_init("reewatchd", LOG_LEVEL_INFO);
+	/*
+	 * Block our signals at once: a SIGHUP or SIGUSR1 during start-up
+	 * must not kill us (their default action); the loop reads them from
+	 * a signalfd, --once unblocks TERM and INT with a handler.
+	 */
+	loop_signals(&mask);
+	(void)sigprocmask(SIG_BLOCK, &mask, NULL);
 	while ((c = getopt_long(argc, argv, "c:1vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config = optarg;
+			dm.config = optarg;
 			break;
 		case '1':
 			once = true;
@@ -190,9 +412,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (sdnotify_init() < 0)
+		log_warn("NOTIFY_SOCKET is not a socket path; not notifying systemd");
 
 	diag_init(&d);
-	if (setup_load(config, &su, &d) < 0) {
+	if (setup_load(dm.config, &dm.su, &d) < 0) {
 		print_diag(&d);
 		log_err("%zu problem%s in the configuration; not starting",
 		    d.n, d.n == 1 ? "" : "s");
@@ -200,51 +424,50 @@ main(int argc, char **argv)
 		return SETUP_EXIT_CONFIG;
 	}
 	diag_done(&d);
-	if (open_store(su, &st) < 0) {
-		setup_free(su);
+	if (open_store(dm.su, &dm.st) < 0) {
+		setup_free(dm.su);
 		return 1;
 	}
+	srandom((unsigned)(time(NULL) ^ getpid()));
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
 
 	log_info("%s: %zu feeds, %zu watchlists (%zu terms, %zu alerts), store in %s",
-	    su->conf->path, su->n_feeds, watchset_size(su->watch), su->n_terms,
-	    su->n_alerts, su->conf->state_dir);
-	for (;;) {
+	    dm.su->conf->path, dm.su->n_feeds, watchset_size(dm.su->watch),
+	    dm.su->n_terms, dm.su->n_alerts, dm.su->conf->state_dir);
+	if (once) {
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGTERM, &sa, NULL);
+		(void)sigaction(SIGINT, &sa, NULL);
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		(void)sigprocmask(SIG_UNBLOCK, &mask, NULL);
 		memset(&stats, 0, sizeof(stats));
-		r = cycle_run(su, st, &got_stop,
-		    once ? report_stdout : report_log, NULL, &stats);
+		r = cycle_run(dm.su, dm.st, &got_stop, report_once, NULL,
+		    &stats);
 		if (r < 0) {
 			log_err("poll cycle failed: %s", strerror(-r));
 			status = 1;
-			break;
-		}
-		log_info("cycle: %u feeds, %u ok (%u not modified), %u failed, %u new entries, %u new hits",
-		    stats.feeds, stats.ok, stats.not_modified, stats.failed,
-		    stats.new_entries, stats.new_hits);
-		if (once) {
+		} else {
+			log_info("cycle: %u feeds, %u ok (%u not modified), %u failed, %u new entries, %u new hits",
+			    stats.feeds, stats.ok, stats.not_modified,
+			    stats.failed, stats.new_entries, stats.new_hits);
 			if (stats.feeds > 0 && stats.ok == 0)
 				status = 1;
-			break;
 		}
-		got_poll = 0;
-		sleep_interruptible(su->conf->interval_sec);
-		if (got_stop)
-			break;
-		if (got_reload) {
-			got_reload = 0;
-			try_reload(config, &su);
-		}
+	} else {
+		warn_intervals(dm.su);
+		status = daemon_run(&dm);
 	}
-	store_close(st);
-	setup_free(su);
+	cycle_free(dm.cy);
+	if (dm.sfd >= 0)
+		(void)close(dm.sfd);
+	store_close(dm.st);
+	setup_free(dm.su);
+	sdnotify_done();
 	return status;
 }

@@ -105,6 +105,51 @@ static const char *const migrations[] = {
 	" key TEXT PRIMARY KEY,"
 	" value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX feeds_next_poll ON feeds(next_poll);",
+
+	/*
+	 * 3 (deliver): digests written (one row per period) and their mail,
+	 * retried until sent; store-outbox.c.
+	 */
+	"CREATE TABLE digests ("
+	" id INTEGER PRIMARY KEY,"
+	" period_start INTEGER NOT NULL,"
+	" period_end INTEGER NOT NULL,"
+	" files TEXT,"
+	" mail_state TEXT NOT NULL DEFAULT 'none'"
+	"  CHECK (mail_state IN ('none', 'pending', 'done')),"
+	" mail_attempts INTEGER NOT NULL DEFAULT 0,"
+	" mail_next_attempt INTEGER,"
+	" mail_last_error TEXT,"
+	" created INTEGER NOT NULL,"
+	" UNIQUE (period_start, period_end));"
+	"CREATE INDEX digests_mail ON digests(mail_state, mail_next_attempt);",
+
+	/*
+	 * 4 (or next): the scheduler's hints from the last good document
+	 * (RSS ttl, skipHours/skipDays), kept so a run of 304s honours them.
+	 */
+	"ALTER TABLE feeds ADD COLUMN ttl_min INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN skip_hours INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE feeds ADD COLUMN skip_days INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * (search) entries_fts: a trigram FTS5 index over the entries' text
+	 * for `reewatch search`, filled from the rows already there and kept
+	 * in step by triggers; store-search.c.
+	 */
+	"CREATE VIRTUAL TABLE entries_fts USING fts5(title, summary, content,"
+	" content='entries', content_rowid='id', tokenize='trigram');"
+	"INSERT INTO entries_fts(entries_fts) VALUES ('rebuild');"
+	"CREATE TRIGGER entries_fts_ai AFTER INSERT ON entries BEGIN"
+	" INSERT INTO entries_fts(rowid, title, summary, content)"
+	" VALUES (new.id, new.title, new.summary, new.content); END;"
+	"CREATE TRIGGER entries_fts_ad AFTER DELETE ON entries BEGIN"
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content)"
+	" VALUES ('delete', old.id, old.title, old.summary, old.content); END;"
+	"CREATE TRIGGER entries_fts_au AFTER UPDATE ON entries BEGIN"
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content)"
+	" VALUES ('delete', old.id, old.title, old.summary, old.content);"
+	" INSERT INTO entries_fts(rowid, title, summary, content)"
+	" VALUES (new.id, new.title, new.summary, new.content); END;",
 };
 
 #define STORE_SCHEMA_VERSION ((int)ELEMENTSOF(migrations))

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
@@ -199,6 +200,37 @@ is_odd_space(int32_t c)
 }
 
 /*
+ * Room for n more bytes (and the NUL) in b, for the loops below that
+ * write bytes straight into it: one allocation per text, not one call
+ * per character.
+ */
+static char *
+room(struct buf *b, size_t n)
+{
+	if (!b->data || b->alloc < b->len + n + 1) {
+		b->alloc = b->len + n + 1;
+		b->data = xrealloc(b->data, b->alloc);
+	}
+	return b->data + b->len;
+}
+
+/* Write code point c at d; returns the end. */
+static inline char *
+put_cp(char *d, int32_t c)
+{
+	if (c < 0x80) {
+		*d++ = (char)c;
+		return d;
+	}
+	if (c < 0x800) {
+		*d++ = (char)(0xc0 | c >> 6);
+		*d++ = (char)(0x80 | (c & 0x3f));
+		return d;
+	}
+	return d + utf8proc_encode_char(c, (utf8proc_uint8_t *)d);
+}
+
+/*
  * Valid UTF-8 with controls and invisible characters dropped, odd spaces
  * made ' ' and every line end made '\n'.  Each invalid byte is U+FFFD.
  */
@@ -206,14 +238,31 @@ static void
 chars_filter(const char *s, size_t len, struct buf *out)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	char *d = room(out, 3 * len);	/* U+FFFD for a byte: 3 bytes */
 	size_t i = 0;
 
 	while (i < len) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t n;
 
+		/*
+		 * The common cases without a call: ASCII, and two-byte
+		 * letters from U+0100 on (Latin, Greek, Cyrillic ...), none
+		 * of which this filter changes, copied as they are.
+		 */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			*d++ = (char)p[i++];
+			continue;
+		}
+		if (p[i] >= 0xc4 && p[i] <= 0xdf && i + 1 < len &&
+		    (p[i + 1] & 0xc0) == 0x80 &&
+		    !(p[i] == 0xd8 && p[i + 1] == 0x9c)) {	/* U+061C */
+			*d++ = (char)p[i];
+			*d++ = (char)p[i + 1];
+			i += 2;
+			continue;
+		}
 		if (p[i] < 0x80) {
-			/* the common case, without a call */
 			c = p[i];
 			n = 1;
 		} else {
@@ -235,11 +284,10 @@ chars_filter(const char *s, size_t len, struct buf *out)
 			c = ' ';
 		else if (is_dropped(c))
 			continue;
-		if (c < 0x80)
-			(void)buf_addc(out, (char)c);
-		else
-			add_cp(out, c);
+		d = put_cp(d, c);
 	}
+	out->len = (size_t)(d - out->data);
+	*d = '\0';
 }
 
 /* The match form of one character (after NFC), or c itself. */
@@ -277,12 +325,31 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	unsigned newlines = 0;
 	bool space = false, line_has_text = false;
+	char *d = room(out, len + 3), *start = out->data;
 	size_t i = 0;
 
 	while (i < len) {
 		utf8proc_int32_t c = p[i];
 		utf8proc_ssize_t n = 1;
 
+		/* two-byte letters from U+0100 on but ё/Ё go as they are */
+		if (c >= 0xc4 && c <= 0xdf && i + 1 < len &&
+		    !(normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
+		    (c == 0xd0 && p[i + 1] == 0x81)))) {
+			if (newlines > 0) {
+				*d++ = '\n';
+				if (newlines > 1)
+					*d++ = '\n';
+				newlines = 0;
+			} else if (space)
+				*d++ = ' ';
+			space = false;
+			line_has_text = true;
+			*d++ = (char)p[i];
+			*d++ = (char)p[i + 1];
+			i += 2;
+			continue;
+		}
 		if (c >= 0x80) {
 			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
 			    &c);
@@ -301,22 +368,68 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 		if (c == '\n') {
 			space = false;
 			line_has_text = false;
-			if (out->len > 0)
+			if (d > start)
 				newlines++;
 			continue;
 		}
+		/* never longer than the input: blanks fold, marks shrink */
 		if (newlines > 0) {
-			(void)buf_add(out, "\n\n", newlines > 1 ? 2 : 1);
+			*d++ = '\n';
+			if (newlines > 1)
+				*d++ = '\n';
 			newlines = 0;
 		} else if (space)
-			(void)buf_addc(out, ' ');
+			*d++ = ' ';
 		space = false;
 		line_has_text = true;
-		if (c < 0x80)
-			(void)buf_addc(out, (char)c);
-		else
-			add_cp(out, c);
+		d = put_cp(d, c);
 	}
+	out->len = (size_t)(d - out->data);
+	*d = '\0';
+}
+
+/*
+ * Is valid UTF-8 s certainly in NFC and NFKC already?  True when every
+ * character is one that no normalisation form changes and that never
+ * combines with its neighbours: ASCII, Latin-1 letters, Latin
+ * Extended-A, Cyrillic, common punctuation, CJK ideographs.  Saves
+ * utf8proc's full pass on most news text.
+ */
+static bool
+nf_stable(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t c = p[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0 && i + 1 < len) {
+			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3f);
+			i += 2;
+		} else if ((c & 0xf0) == 0xe0 && i + 2 < len) {
+			c = (c & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6 |
+			    (p[i + 2] & 0x3f);
+			i += 3;
+		} else
+			return false;
+		if ((c >= 0xc0 && c <= 0x17e && c != 0x132 && c != 0x133 &&
+		    c != 0x13f && c != 0x140 && c != 0x149) ||
+		    (c >= 0x400 && c <= 0x482) || (c >= 0x48a && c <= 0x4ff) ||
+		    (c >= 0x4e00 && c <= 0x9fff) ||
+		    c == 0xa7 || c == 0xa9 || c == 0xab || c == 0xae ||
+		    c == 0xb0 || c == 0xb1 || c == 0xb6 || c == 0xbb ||
+		    c == 0x2013 || c == 0x2014 || c == 0x2018 || c == 0x2019 ||
+		    (c >= 0x201c && c <= 0x201e) || c == 0x2022 ||
+		    c == 0x3001 || c == 0x3002 || (c >= 0x300a && c <= 0x3011))
+			continue;
+		return false;
+	}
+	return true;
 }
 
 /* The whole clean-up; entities decoded first when asked to. */
@@ -343,9 +456,15 @@ clean(const char *s, size_t len, bool entities, bool normalise)
 		buf_done(&filt);
 		return xstrdup("");
 	}
+	/* the match form is NFKC: ﬁ, ｎ, ² and friends as plain letters */
+	if (nf_stable(filt.data, filt.len)) {
+		blanks_fold(filt.data, filt.len, normalise, &out);
+		buf_done(&filt);
+		return buf_steal(&out);
+	}
 	n = utf8proc_map((const utf8proc_uint8_t *)filt.data,
 	    (utf8proc_ssize_t)filt.len, &nfc, UTF8PROC_COMPOSE |
-	    UTF8PROC_STABLE);
+	    UTF8PROC_STABLE | (normalise ? UTF8PROC_COMPAT : 0));
 	buf_done(&filt);
 	if (n < 0)
 		return NULL;	/* only UTF8PROC_ERROR_NOMEM after the filter */
@@ -364,6 +483,154 @@ char *
 text_normalise(const char *s, size_t len)
 {
 	return clean(s, len, true, true);
+}
+
+/* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...). */
+static uint16_t fold2_table[0x800];
+
+static void
+fold2_init(void)
+{
+	utf8proc_int32_t dst[4];
+	int32_t c;
+
+	for (c = 0; c < 0x800; c++) {
+		int bound = 0;
+		utf8proc_ssize_t n = utf8proc_decompose_char(c, dst, 4,
+		    UTF8PROC_CASEFOLD, &bound);
+
+		fold2_table[c] = n == 1 && dst[0] < 0x800 ?
+		    (uint16_t)dst[0] : 0xffff;
+	}
+}
+
+/* Full case folding of code point c, written at d (at most 4 code
+ * points, 16 bytes); returns the end. */
+static char *
+fold_char(int32_t c, char *d)
+{
+	utf8proc_int32_t dst[4];
+	utf8proc_ssize_t n, i;
+	int bound = 0;
+
+	n = utf8proc_decompose_char(c, dst, 4, UTF8PROC_CASEFOLD, &bound);
+	if (n < 1 || n > 4)
+		return put_cp(d, c);
+	for (i = 0; i < n; i++)
+		d = put_cp(d, dst[i]);
+	return d;
+}
+
+char *
+text_fold(const char *s, size_t len, uint32_t **ret_map)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	uint32_t *map = NULL;
+	struct buf out;
+	size_t i = 0;
+	char *d;
+
+	(void)pthread_once(&once, fold2_init);
+	/* a fold is at most 3 code points, 12 bytes, for 2 bytes in */
+	buf_init(&out, 0);
+	d = room(&out, 6 * len + 16);
+	if (ret_map)
+		map = xcalloc(6 * len + 17, sizeof(*map));
+	while (i < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n;
+		char *from = d;
+		size_t at = i;
+
+		if (p[i] < 0x80) {
+			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
+			    p[i] | 0x20 : p[i]);
+			i++;
+		} else if ((p[i] & 0xe0) == 0xc0 && p[i] >= 0xc2 &&
+		    i + 1 < len && (p[i + 1] & 0xc0) == 0x80 &&
+		    fold2_table[(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f)] !=
+		    0xffff) {
+			d = put_cp(d, fold2_table[(p[i] & 0x1f) << 6 |
+			    (p[i + 1] & 0x3f)]);
+			i += 2;
+		} else {
+			n = utf8proc_iterate(p + i,
+			    (utf8proc_ssize_t)(len - i), &c);
+			if (n < 1) {
+				*d++ = (char)p[i++];
+			} else {
+				i += (size_t)n;
+				d = fold_char(c, d);
+			}
+		}
+		if (map)
+			for (; from < d; from++)
+				map[from - out.data] = (uint32_t)at;
+	}
+	out.len = (size_t)(d - out.data);
+	*d = '\0';
+	if (map)
+		map[out.len] = (uint32_t)len;
+	if (ret_map)
+		*ret_map = map;
+	return buf_steal(&out);
+}
+
+/* Is c written without spaces between words (one character, one word)? */
+static bool
+is_nospace(int32_t c)
+{
+	return (c >= 0x3040 && c <= 0x30ff) ||		/* kana */
+	    (c >= 0x3400 && c <= 0x4dbf) ||		/* CJK ext. A */
+	    (c >= 0x4e00 && c <= 0x9fff) ||		/* CJK */
+	    (c >= 0xf900 && c <= 0xfaff) ||		/* compatibility */
+	    (c >= 0x20000 && c <= 0x3134f);		/* ext. B-G */
+}
+
+size_t
+text_words(const char *s, size_t len)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	size_t i = 0, words = 0;
+	bool in_word = false;
+
+	while (i < len) {
+		utf8proc_int32_t c = p[i];
+		utf8proc_ssize_t n = 1;
+		bool word;
+
+		if (c >= 0x80) {
+			n = utf8proc_iterate(p + i,
+			    (utf8proc_ssize_t)(len - i), &c);
+			if (n < 1) {
+				c = 0xfffd;
+				n = 1;
+			}
+		}
+		i += (size_t)n;
+		if (c < 0x80)
+			word = (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		else if (is_nospace(c)) {
+			words++;
+			in_word = false;
+			continue;
+		} else {
+			utf8proc_category_t k = utf8proc_category(c);
+
+			word = (k >= UTF8PROC_CATEGORY_LU &&
+			    k <= UTF8PROC_CATEGORY_NO);
+		}
+		/* an apostrophe inside a word keeps it one: year's, d'Or */
+		if (c == '\'' && in_word && i < len &&
+		    ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z'))
+			continue;
+		if (word && !in_word)
+			words++;
+		in_word = word;
+	}
+	return words;
 }
 
 static enum html_kind

@@ -6,6 +6,7 @@
 #define TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "reewatch.h"
 
@@ -26,11 +27,29 @@ char *text_from_html(const char *html, size_t len);
 char *text_clean(const char *s, size_t len);
 
 /*
- * The match form of display text: text_clean() plus ё->е, typographic
- * quotes and dashes folded to ASCII.  Same length rules; malloc'd.
- * Case folding stays with the matcher (PCRE2 caseless over UCP).
+ * The match form of display text: text_clean() in NFKC (not NFC), plus
+ * ё->е, typographic quotes and dashes folded to ASCII.  Same length rules;
+ * malloc'd.  Case stays: case-sensitive patterns (REE, Nd2O3) run on it,
+ * the others with PCRE2 caseless over UCP.
  */
 char *text_normalise(const char *s, size_t len);
+
+/*
+ * Full Unicode case folding (CaseFolding.txt, C+F) of UTF-8 s, for the
+ * literal prefilter: the literals and the text go through this one
+ * function.  Invalid bytes are copied.  malloc'd, never NULL.  With
+ * ret_map, *ret_map (malloc'd) gives for each byte of the result (and
+ * its end) the offset in s of the character it came from.
+ */
+char *text_fold(const char *s, size_t len, uint32_t **ret_map);
+
+/*
+ * Words in s: runs of letters, marks and digits (an apostrophe between
+ * letters joins), and each Han or kana character on its own (those
+ * scripts write no spaces).  NEAR/n counts
+ * these between two matches.
+ */
+size_t text_words(const char *s, size_t len);
 
 /*
  * Make every text field of e plain display text (HTML ones through

@@ -41,7 +41,7 @@ WATCH
 is "$?" 78 "check: a broken watchlist exits 78"
 grep -q "broken.watch:8: " "$work/check.out"
 ok $? "check names the bad regex's file and line: $(head -1 "$work/check.out")"
-grep -q "broken.watch:11: .*nosuchterm" "$work/check.out"
+grep -Eq "broken.watch:11:([0-9]+:)? .*nosuchterm" "$work/check.out"
 ok $? "check names the unknown term in the query with its line"
 "$REEWATCHD" --once --config "$work/reewatch.conf" >/dev/null 2>"$work/d.err"
 is "$?" 78 "reewatchd refuses to start on a broken watchlist (78)"

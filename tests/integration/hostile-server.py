@@ -3,10 +3,11 @@
 # purpose (slow, huge, gzip bombs, redirect loops, 429s) for the tests.
 # Standard library only; serves nothing from disk; stop it by its PID.
 #
-# usage: hostile-server.py [PORT] [--pidfile PATH]
+# usage: hostile-server.py [PORT] [--pidfile PATH] [--log PATH]
 # The chosen port is the first line on stdout.
 
 import argparse
+import base64
 import email.utils
 import gzip
 import os
@@ -31,6 +32,9 @@ GZIP_TEXT = ("Редкоземельные металлы / 稀土 / rare earths
 
 _bomb = None
 _bomb_lock = threading.Lock()
+
+LOG = None
+_log_lock = threading.Lock()
 
 _active = 0
 _peak = 0
@@ -102,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
             size -= n
 
     def do_GET(self):
+        if LOG is not None:
+            # "SECONDS PATH": when each request came, for gap checks.
+            with _log_lock:
+                LOG.write("%.3f %s\n" % (time.time(), self.path))
+                LOG.flush()
         try:
             self.route()
         except (BrokenPipeError, ConnectionResetError):
@@ -188,6 +197,19 @@ class Handler(BaseHTTPRequestHandler):
                       [("Cache-Control", "public, max-age=900")])
         elif path == "/500":
             self.send(500, b"broken\n")
+        elif path == "/auth":
+            # A feed behind basic auth (u / s3cret-pw) and an API key.
+            want = "Basic " + base64.b64encode(b"u:s3cret-pw").decode()
+            if (self.headers.get("Authorization") == want and
+                    self.headers.get("X-Api-Key") == "k3y-123"):
+                self.send(200, FEED, "application/rss+xml")
+            else:
+                self.send(401, b"who are you\n",
+                          headers=[("WWW-Authenticate", 'Basic realm="r"')])
+        elif path == "/slow503":
+            # Retry-After in seconds on a 503, from ?s=N (default 120).
+            self.send(503, b"later\n", headers=[
+                ("Retry-After", self.query().get("s", "120"))])
         elif path == "/ua":
             self.send(200, self.headers.get("User-Agent", "").encode())
         elif path == "/headers":
@@ -220,7 +242,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", nargs="?", type=int, default=0)
     ap.add_argument("--pidfile")
+    ap.add_argument("--log", help="append 'TIME PATH' per request")
     args = ap.parse_args()
+    global LOG
+    if args.log:
+        LOG = open(args.log, "a")
 
     srv = Server(("127.0.0.1", args.port), Handler)
     if args.pidfile:

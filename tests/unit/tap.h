@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned tap_n, tap_failed;
@@ -43,6 +44,21 @@ ok(int cond, const char *fmt, ...)
 	if (!ok(g_ == w_, __VA_ARGS__))					\
 		printf("#   got:  %lld\n#   want: %lld\n", g_, w_);	\
 } while (0)
+
+/*
+ * A time bound for "does not hang" checks, scaled by
+ * $REEWATCH_TEST_TIME_SCALE (make check-valgrind sets it: memcheck runs
+ * code 20-50 times slower).  Bounds only catch runaway cost; speed itself
+ * is measured in bench/, never here.
+ */
+static inline double
+tap_time_limit(double sec)
+{
+	const char *e = getenv("REEWATCH_TEST_TIME_SCALE");
+	double scale = e ? atof(e) : 1.0;
+
+	return sec * (scale >= 1.0 ? scale : 1.0);
+}
 
 static inline int
 tap_done(void)

@@ -1,0 +1,132 @@
+#!/bin/sh
+# parse-bench.sh: parse throughput in MB/s on a generated feed of SIZE_MB
+# (RSS 2.0, mixed Russian/English items with HTML descriptions and
+# content:encoded), for `reewatch parse` (XML, HTML-to-text, Unicode
+# normalisation and JSON out, to /dev/null) against `xmllint --stream`
+# (the libxml2 floor) and `sfeed` in the same run.  Medians of RUNS runs.
+# Writes only under a temporary folder.
+#
+# usage: bench/parse-bench.sh   (env: SIZE_MB=50 RUNS=5)
+# needs: xmllint (libxml2-utils), sfeed, python3; a build without
+# sanitizers (./configure without --enable-sanitizers) for fair figures.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+SIZE_MB=${SIZE_MB:-50}
+RUNS=${RUNS:-5}
+REEWATCH="$top_builddir/reewatch"
+die() { echo "parse-bench: $*" >&2; exit 1; }
+for t in xmllint sfeed python3; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found (tools/install-deps --test)"
+done
+[ -x "$REEWATCH" ] || die "build reewatch first ($REEWATCH)"
+if ldd "$REEWATCH" 2>/dev/null | grep -q 'libasan'; then
+	echo "parse-bench: warning: $REEWATCH is built with sanitizers;" \
+	    "figures are not comparable" >&2
+fi
+
+work=$(mktemp -d /tmp/reewatch-parse-bench.XXXXXX) || exit 1
+trap 'rm -rf "$work"' EXIT INT TERM
+feed="$work/feed.xml"
+
+# The feed: deterministic, items of ~5.5 kB so that 50 MB stays under
+# FEED_MAX_ENTRIES (10000) items.
+python3 - "$feed" "$SIZE_MB" <<'PY'
+import random, sys
+path, size = sys.argv[1], int(sys.argv[2]) * 1000 * 1000
+rnd = random.Random(42)
+ru = ("Росатом запустит производство редкоземельных металлов неодима и "
+      "диспрозия на площадке в Красноярском крае, сообщил Минпромторг. "
+      "Правительство утвердило программу по литию до 2030 года; "
+      "«Норникель» и АЛРОСА ожидают роста спроса в Китае.").split()
+en = ("China tightened export controls on gallium and germanium while "
+      "Lynas Rare Earths expanded its Malaysian plant; the IEA expects "
+      "demand for magnet metals to triple by 2040, analysts said.").split()
+tags = ["p", "b", "i", "a", "em", "strong", "li"]
+def words(src, n):
+    return " ".join(rnd.choice(src) for _ in range(n))
+def html(src, paras):
+    out = []
+    for _ in range(paras):
+        t = rnd.choice(tags)
+        inner = words(src, rnd.randint(25, 45))
+        if t == "a":
+            out.append('<p><a href="https://news.example.test/a?x=1&amp;y=2">'
+                       '%s</a> &laquo;%s&raquo;&nbsp;&#8212; %s</p>' %
+                       (inner[:40], inner[40:80], inner[80:]))
+        elif t == "li":
+            out.append("<ul><li>%s</li><li>%s</li></ul>" %
+                       (inner[:60], inner[60:]))
+        else:
+            out.append("<p><%s>%s</%s> %s</p>" % (t, inner[:50], t,
+                                                  inner[50:]))
+    return "\n".join(out)
+with open(path, "w", encoding="utf-8") as f:
+    f.write('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
+            '<title>Bench</title><link>https://news.example.test/</link>\n'
+            '<description>parse bench</description>\n')
+    i = 0
+    while f.tell() < size - 8000:
+        src = ru if i % 2 == 0 else en
+        day = 1 + i % 28
+        f.write("<item>\n<title>%s</title>\n"
+                "<link>https://news.example.test/%d/%d.html</link>\n"
+                '<guid isPermaLink="false">bench-%d</guid>\n'
+                "<pubDate>%s, %02d Nov 2024 %02d:%02d:00 +0300</pubDate>\n"
+                "<dc:creator>%s</dc:creator><category>%s</category>\n"
+                "<description><![CDATA[%s]]></description>\n"
+                "<content:encoded>%s</content:encoded>\n</item>\n" % (
+                    words(src, 9), 2024, i, i,
+                    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i % 7],
+                    day, i % 24, i % 60, words(src, 2), words(src, 1),
+                    html(src, 3),
+                    html(src, 9).replace("&", "&amp;").replace("<", "&lt;")
+                    .replace(">", "&gt;")))
+        i += 1
+    f.write("</channel>\n</rss>\n")
+PY
+[ -s "$feed" ] || die "could not generate the feed"
+bytes=$(wc -c <"$feed")
+items=$(grep -c '<item>' "$feed")
+
+# median of the numbers on stdin
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# bench NAME COMMAND...: RUNS timed runs (output to /dev/null), median MB/s
+bench() {
+	name=$1
+	shift
+	: >"$work/t-$name"
+	n=0
+	while [ "$n" -lt "$RUNS" ]; do
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>"$work/err-$name" || {
+			cat "$work/err-$name" >&2
+			die "$name failed"
+		}
+		e=$(date +%s.%N)
+		echo "$s $e" | awk '{ printf "%.4f\n", $2 - $1 }' >>"$work/t-$name"
+		n=$((n + 1))
+	done
+	t=$(median <"$work/t-$name")
+	mbs=$(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%.1f", b / 1e6 / t }')
+	printf '%-22s %8.3f s  %7s MB/s   (%s)\n' "$name" "$t" "$mbs" "$*"
+	eval "mbs_$name=\$mbs"
+}
+
+# Warm the page cache once.
+cat "$feed" >/dev/null
+echo "parse-bench: $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB," \
+    "$items items, median of $RUNS runs"
+echo "machine: $(uname -srm), $(nproc) CPUs," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+bench reewatch "$REEWATCH" parse "$feed"
+bench xmllint xmllint --stream --noout "$feed"
+bench sfeed sh -c 'sfeed <"$1"' sh "$feed"
+# shellcheck disable=SC2154
+ratio=$(awk -v a="$mbs_reewatch" -v b="$mbs_xmllint" 'BEGIN { printf "%.2f", a / b }')
+echo "reewatch / xmllint floor: $ratio (target >= 0.50)"
+awk -v r="$ratio" 'BEGIN { exit !(r >= 0.5) }'

@@ -1,0 +1,243 @@
+/*
+ * notify.c: desktop notifications through libnotify (see notify.h).  A
+ * daemon cannot wait for a click: clicks are handled when the caller pumps
+ * (notify_pump(), from deliver_run()); the default action then starts
+ * xdg-open on the link.  Must not log above debug; touches D-Bus only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "notify.h"
+#include "url.h"
+#include "util.h"
+
+#ifdef HAVE_LIBNOTIFY
+#include <libnotify/notify.h>
+
+/* Shown notifications kept for their click, at most this many, this long. */
+#define NOTIFY_LIVE_MAX		32
+#define NOTIFY_LIVE_SEC		(10 * 60)
+
+extern char **environ;
+
+static bool opened;
+static char server[128];
+static char **caps;
+static struct live {
+	NotifyNotification *n;
+	int64_t shown;
+} live[NOTIFY_LIVE_MAX];
+
+static void
+live_drop(size_t i)
+{
+	if (!live[i].n)
+		return;
+	g_object_unref(live[i].n);
+	live[i].n = NULL;
+}
+
+static void
+on_closed(NotifyNotification *n, gpointer data)
+{
+	size_t i;
+
+	(void)data;
+	for (i = 0; i < NOTIFY_LIVE_MAX; i++)
+		if (live[i].n == n)
+			live_drop(i);
+}
+
+/* The default action: open the link (already checked to be http(s)). */
+static void
+on_action(NotifyNotification *n, char *action, gpointer data)
+{
+	char *argv[] = { (char *)"xdg-open", data, NULL };
+	pid_t pid;
+
+	(void)n;
+	(void)action;
+	if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) == 0)
+		(void)waitpid(pid, NULL, WNOHANG);
+}
+
+int
+notify_open(char errbuf[ERRMSG_MAX])
+{
+	char *name = NULL, *vendor = NULL, *version = NULL, *spec = NULL;
+	GList *l, *c;
+
+	if (opened)
+		return 0;
+	if (!notify_is_initted() && !notify_init("reewatch")) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "cannot initialise libnotify");
+		return -ENOTCONN;
+	}
+	if (!getenv("DBUS_SESSION_BUS_ADDRESS") && !getenv("XDG_RUNTIME_DIR")) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "no session bus "
+		    "(DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset)");
+		return -ENOTCONN;
+	}
+	if (!notify_get_server_info(&name, &vendor, &version, &spec)) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "no notification server on "
+		    "the session bus (org.freedesktop.Notifications)");
+		return -ENOTCONN;
+	}
+	(void)snprintf(server, sizeof(server), "%s %s (%s, spec %s)",
+	    name ? name : "?", version ? version : "?",
+	    vendor ? vendor : "?", spec ? spec : "?");
+	g_free(name);
+	g_free(vendor);
+	g_free(version);
+	g_free(spec);
+	strv_free(caps);
+	caps = NULL;
+	l = notify_get_server_caps();
+	for (c = l; c; c = c->next)
+		(void)strv_push(&caps, xstrdup(c->data));
+	g_list_free_full(l, g_free);
+	opened = true;
+	return 0;
+}
+
+const char *
+notify_server(void)
+{
+	return opened ? server : "";
+}
+
+bool
+notify_has_cap(const char *cap)
+{
+	return strv_contains(caps, cap);
+}
+
+int
+notify_show(const struct notify_msg *m, char errbuf[ERRMSG_MAX])
+{
+	static const NotifyUrgency urgency[NOTIFY_PRIO_MAX] = {
+		[NOTIFY_PRIO_LOW] = NOTIFY_URGENCY_LOW,
+		[NOTIFY_PRIO_NORMAL] = NOTIFY_URGENCY_NORMAL,
+		[NOTIFY_PRIO_CRITICAL] = NOTIFY_URGENCY_CRITICAL,
+	};
+	NotifyNotification *n;
+	GError *error = NULL;
+	const char *body;
+	size_t i, slot = 0;
+	int r;
+
+	r = notify_open(errbuf);
+	if (r < 0)
+		return r;
+	body = m->body_markup && notify_has_cap("body-markup") ?
+	    m->body_markup : m->body;
+	n = notify_notification_new(m->summary, body, m->icon);
+	notify_notification_set_urgency(n, urgency[m->prio < NOTIFY_PRIO_MAX ?
+	    m->prio : NOTIFY_PRIO_NORMAL]);
+	if (m->category)
+		notify_notification_set_category(n, m->category);
+	if (m->link && url_is_http(m->link) && notify_has_cap("actions"))
+		notify_notification_add_action(n, "default", "Open",
+		    on_action, xstrdup(m->link), free);
+	if (!notify_notification_show(n, &error)) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "%s", error ? error->message :
+		    "the notification server refused it");
+		if (error)
+			g_error_free(error);
+		g_object_unref(n);
+		/* The server may have gone: look again next time. */
+		opened = false;
+		return -ENOTCONN;
+	}
+	/* Keep it for its click; the oldest goes when all slots are used. */
+	for (i = 0; i < NOTIFY_LIVE_MAX; i++) {
+		if (!live[i].n) {
+			slot = i;
+			break;
+		}
+		if (live[i].shown < live[slot].shown)
+			slot = i;
+	}
+	live_drop(slot);
+	live[slot].n = n;
+	live[slot].shown = now_utc();
+	(void)g_signal_connect(n, "closed", G_CALLBACK(on_closed), NULL);
+	return 0;
+}
+
+bool
+notify_pump(void)
+{
+	int64_t now = now_utc();
+	bool any = false;
+	size_t i;
+
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+	for (i = 0; i < NOTIFY_LIVE_MAX; i++) {
+		if (live[i].n && now - live[i].shown > NOTIFY_LIVE_SEC)
+			live_drop(i);
+		any |= live[i].n != NULL;
+	}
+	return any;
+}
+
+void
+notify_close(void)
+{
+	size_t i;
+
+	for (i = 0; i < NOTIFY_LIVE_MAX; i++)
+		live_drop(i);
+	strv_free(caps);
+	caps = NULL;
+	opened = false;
+	if (notify_is_initted())
+		notify_uninit();
+}
+
+#else /* !HAVE_LIBNOTIFY */
+
+int
+notify_open(char errbuf[ERRMSG_MAX])
+{
+	(void)snprintf(errbuf, ERRMSG_MAX, "built without libnotify");
+	return -ENOTSUP;
+}
+
+const char *
+notify_server(void)
+{
+	return "";
+}
+
+bool
+notify_has_cap(const char *cap)
+{
+	(void)cap;
+	return false;
+}
+
+int
+notify_show(const struct notify_msg *m, char errbuf[ERRMSG_MAX])
+{
+	(void)m;
+	return notify_open(errbuf);
+}
+
+bool
+notify_pump(void)
+{
+	return false;
+}
+
+void
+notify_close(void)
+{
+}
+
+#endif

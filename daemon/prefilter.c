@@ -1,0 +1,326 @@
+/*
+ * prefilter.c: Aho-Corasick over bytes.  The shallow nodes, where a scan
+ * spends nearly all its time, get full DFA rows (256 next states, the
+ * failure links folded in); deeper ones keep sorted runs of (byte, node)
+ * and their failure links.  Pure: no I/O, no logging; memory only.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "prefilter.h"
+#include "util.h"
+
+#define NONE	UINT32_MAX
+#define X_OUT	0x80000000u	/* a DFA move: the state has literals */
+#define X_NODE	0x40000000u	/* a DFA move to a node without a row */
+#define X_MASK	0x3fffffffu
+#define DFA_DEPTH	4	/* nodes this shallow get full rows ... */
+#define DFA_ROWS_MAX	8192	/* ... this many at most (8 MiB) */
+
+struct pnode {
+	uint32_t fail;
+	uint32_t dict;		/* nearest node down the fail chain with a lit */
+	uint32_t edges;		/* first edge (built) or first child (trie) */
+	uint32_t n_edges;
+	uint32_t lit;		/* the literal ending here, or NONE */
+	uint32_t depth;		/* its length */
+	uint32_t sibling;	/* while building */
+	uint32_t dense;		/* built: its DFA row in dense[], or NONE */
+	uint8_t byte;		/* the byte that leads here */
+};
+
+struct prefilter {
+	struct pnode *nodes;
+	size_t n_nodes, alloc_nodes;
+	uint8_t *edge_byte;		/* built */
+	uint32_t *edge_to;
+	uint32_t *dense;		/* built: 256 moves (X_*) per row */
+	uint32_t *row_node;		/* built: the node of each row */
+	size_t n_dense;
+	uint32_t root[256];
+	size_t n_literals;
+	bool built;
+};
+
+static uint32_t
+node_new(struct prefilter *p, uint8_t byte)
+{
+	struct pnode *n;
+
+	if (p->n_nodes == p->alloc_nodes) {
+		p->alloc_nodes = p->alloc_nodes ? 2 * p->alloc_nodes : 256;
+		p->nodes = xrealloc(p->nodes,
+		    p->alloc_nodes * sizeof(*p->nodes));
+	}
+	n = &p->nodes[p->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->edges = NONE;
+	n->lit = NONE;
+	n->sibling = NONE;
+	n->byte = byte;
+	return (uint32_t)p->n_nodes++;
+}
+
+struct prefilter *
+prefilter_new(void)
+{
+	struct prefilter *p = xcalloc(1, sizeof(*p));
+
+	(void)node_new(p, 0);
+	return p;
+}
+
+void
+prefilter_free(struct prefilter *p)
+{
+	if (!p)
+		return;
+	free(p->nodes);
+	free(p->edge_byte);
+	free(p->edge_to);
+	free(p->dense);
+	free(p->row_node);
+	free(p);
+}
+
+/* The child of node u for byte c while building, or NONE. */
+static uint32_t
+child_find(const struct prefilter *p, uint32_t u, uint8_t c)
+{
+	uint32_t v;
+
+	for (v = p->nodes[u].edges; v != NONE; v = p->nodes[v].sibling)
+		if (p->nodes[v].byte == c)
+			return v;
+	return NONE;
+}
+
+uint32_t
+prefilter_add(struct prefilter *p, const char *lit, size_t len)
+{
+	uint32_t u = 0, v;
+	size_t i;
+
+	if (p->built || len == 0)
+		return NONE;
+	for (i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)lit[i];
+
+		v = child_find(p, u, c);
+		if (v == NONE) {
+			v = node_new(p, c);
+			p->nodes[v].depth = p->nodes[u].depth + 1;
+			p->nodes[v].sibling = p->nodes[u].edges;
+			p->nodes[u].edges = v;
+			p->nodes[u].n_edges++;
+		}
+		u = v;
+	}
+	if (p->nodes[u].lit == NONE)
+		p->nodes[u].lit = (uint32_t)p->n_literals++;
+	return p->nodes[u].lit;
+}
+
+/* The goto of the built automaton, NONE when u has no edge for c. */
+static inline uint32_t
+step(const struct prefilter *p, uint32_t u, uint8_t c)
+{
+	const struct pnode *n = &p->nodes[u];
+	uint32_t lo = n->edges, hi = n->edges + n->n_edges;
+
+	if (u == 0)
+		return p->root[c];
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (p->edge_byte[mid] < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n->edges + n->n_edges && p->edge_byte[lo] == c ?
+	    p->edge_to[lo] : NONE;
+}
+
+/* The DFA's move to node v: its row, or the node, and whether v has
+ * literals to report. */
+static uint32_t
+move_code(const struct prefilter *p, uint32_t v)
+{
+	const struct pnode *n = &p->nodes[v];
+	uint32_t x = n->dense != NONE ? n->dense : X_NODE | v;
+
+	if (n->lit != NONE || n->dict != NONE)
+		x |= X_OUT;
+	return x;
+}
+
+static int
+edge_cmp(const void *x, const void *y)
+{
+	const uint64_t *a = x, *b = y;
+
+	return *a < *b ? -1 : *a > *b;
+}
+
+void
+prefilter_build(struct prefilter *p)
+{
+	uint32_t *queue;
+	uint64_t *tmp;
+	size_t head = 0, tail = 0, n_edges = 0, i, c;
+
+	if (p->built)
+		return;
+	/* children as sorted runs of edges */
+	p->edge_byte = xcalloc(p->n_nodes + 1, 1);
+	p->edge_to = xcalloc(p->n_nodes + 1, sizeof(uint32_t));
+	tmp = xcalloc(257, sizeof(*tmp));
+	for (i = 0; i < p->n_nodes; i++) {
+		struct pnode *n = &p->nodes[i];
+		uint32_t v, k;
+		size_t m = 0;
+
+		for (v = n->edges; v != NONE; v = p->nodes[v].sibling)
+			tmp[m++] = (uint64_t)p->nodes[v].byte << 32 | v;
+		qsort(tmp, m, sizeof(*tmp), edge_cmp);
+		n->edges = (uint32_t)n_edges;
+		for (k = 0; k < m; k++) {
+			p->edge_byte[n_edges] = (uint8_t)(tmp[k] >> 32);
+			p->edge_to[n_edges++] = (uint32_t)tmp[k];
+		}
+	}
+	free(tmp);
+	for (c = 0; c < 256; c++)
+		p->root[c] = NONE;
+	for (i = 0; i < p->nodes[0].n_edges; i++)
+		p->root[p->edge_byte[p->nodes[0].edges + i]] =
+		    p->edge_to[p->nodes[0].edges + i];
+	p->built = true;
+
+	/* breadth first: fail and dict links */
+	queue = xcalloc(p->n_nodes, sizeof(*queue));
+	p->nodes[0].fail = 0;
+	p->nodes[0].dict = NONE;
+	queue[tail++] = 0;
+	while (head < tail) {
+		uint32_t u = queue[head++];
+		struct pnode *n = &p->nodes[u];
+
+		for (i = 0; i < n->n_edges; i++) {
+			uint32_t v = p->edge_to[n->edges + i], f, g;
+			uint8_t b = p->edge_byte[n->edges + i];
+
+			if (u == 0)
+				f = 0;
+			else {
+				f = n->fail;
+				while ((g = step(p, f, b)) == NONE && f != 0)
+					f = p->nodes[f].fail;
+				f = g == NONE ? 0 : g;
+			}
+			p->nodes[v].fail = f;
+			p->nodes[v].dict = p->nodes[f].lit != NONE ? f :
+			    p->nodes[f].dict;
+			queue[tail++] = v;
+		}
+	}
+	p->nodes[0].dict = NONE;
+
+	/*
+	 * DFA rows in breadth-first order, so that a node's failure node
+	 * (shallower) has its row already: a missing edge is the failure
+	 * node's move.
+	 */
+	for (i = 0; i < p->n_nodes; i++)
+		p->nodes[i].dense = NONE;
+	for (i = 0; i < tail && p->n_dense < DFA_ROWS_MAX; i++)
+		if (p->nodes[queue[i]].depth <= DFA_DEPTH)
+			p->nodes[queue[i]].dense = (uint32_t)p->n_dense++;
+	p->dense = xcalloc(p->n_dense * 256 + 1, sizeof(uint32_t));
+	p->row_node = xcalloc(p->n_dense + 1, sizeof(uint32_t));
+	for (i = 0; i < tail; i++) {
+		const struct pnode *n = &p->nodes[queue[i]];
+		uint32_t *row, k;
+		const uint32_t *frow;
+
+		if (n->dense == NONE)
+			continue;
+		p->row_node[n->dense] = queue[i];
+		row = p->dense + (size_t)n->dense * 256;
+		frow = queue[i] == 0 ? NULL :
+		    p->dense + (size_t)p->nodes[n->fail].dense * 256;
+		for (c = 0; c < 256; c++)
+			row[c] = frow ? frow[c] : 0;
+		for (k = 0; k < n->n_edges; k++)
+			row[p->edge_byte[n->edges + k]] =
+			    move_code(p, p->edge_to[n->edges + k]);
+	}
+	free(queue);
+}
+
+size_t
+prefilter_n_literals(const struct prefilter *p)
+{
+	return p->n_literals;
+}
+
+size_t
+prefilter_memory(const struct prefilter *p)
+{
+	return p->n_nodes * (sizeof(struct pnode) + 5) +
+	    p->n_dense * 256 * sizeof(uint32_t) + sizeof(*p);
+}
+
+/* Report the literals ending at node u, text position i. */
+static inline void
+report(const struct prefilter *p, uint32_t u, size_t i,
+    void (*found)(void *ud, uint32_t id, size_t start), void *ud)
+{
+	uint32_t d = p->nodes[u].lit != NONE ? u : p->nodes[u].dict;
+
+	for (; d != NONE; d = p->nodes[d].dict)
+		found(ud, p->nodes[d].lit, i + 1 - p->nodes[d].depth);
+}
+
+void
+prefilter_scan(const struct prefilter *p, const char *text, size_t len,
+    void (*found)(void *ud, uint32_t id, size_t start), void *ud)
+{
+	const uint8_t *t = (const uint8_t *)text;
+	const uint32_t *dense = p->dense;
+	uint32_t x = 0;			/* a move code: row 0 is the root */
+	size_t i;
+
+	if (!p->built)
+		return;
+	for (i = 0; i < len; i++) {
+		if (!(x & X_NODE)) {
+			/* the hot path: one load per byte */
+			x = dense[(size_t)(x & X_MASK) * 256 + t[i]];
+		} else {
+			uint32_t u = x & X_MASK, v;
+
+			for (;;) {
+				const struct pnode *n = &p->nodes[u];
+
+				if (n->dense != NONE) {
+					x = dense[(size_t)n->dense * 256 +
+					    t[i]];
+					break;
+				}
+				v = step(p, u, t[i]);
+				if (v != NONE) {
+					x = move_code(p, v);
+					break;
+				}
+				u = n->fail;	/* shallower: ends at a row */
+			}
+		}
+		if (x & X_OUT)
+			report(p, x & X_NODE ? x & X_MASK :
+			    p->row_node[x & X_MASK], i, found, ud);
+	}
+}

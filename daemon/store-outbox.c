@@ -1,0 +1,454 @@
+/*
+ * store-outbox.c: the queries of the delivery outbox (due, done, retry)
+ * and of the digests table (recorded periods, their mail and its retries),
+ * plus what a digest shows: a period's hits, terms per day, failing feeds.
+ * Part of the store module: touches only the database, logs nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "store-internal.h"
+
+static const char sql_due[] =
+	"SELECT d.id, d.hit_id, d.channel, d.attempts, d.last_error,"
+	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
+	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
+	" e.content FROM deliveries d JOIN hits h ON h.id = d.hit_id"
+	" JOIN entries e ON e.id = h.entry_id"
+	" JOIN feeds f ON f.id = e.feed_id"
+	" WHERE d.state = 'pending' AND d.next_attempt <= ?1"
+	" AND (?2 IS NULL OR d.channel = ?2)"
+	" ORDER BY h.created, d.id LIMIT ?3";
+static const char sql_recent[] =
+	"SELECT d.id, d.hit_id, d.channel, d.attempts, d.last_error,"
+	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
+	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
+	" e.content FROM deliveries d JOIN hits h ON h.id = d.hit_id"
+	" JOIN entries e ON e.id = h.entry_id"
+	" JOIN feeds f ON f.id = e.feed_id"
+	" WHERE d.state = 'done' AND d.done_at >= ?1"
+	" AND (?2 IS NULL OR d.channel = ?2)"
+	" ORDER BY h.created DESC, d.id LIMIT ?3";
+static const char sql_done[] =
+	"UPDATE deliveries SET state = 'done', done_at = ?2, last_error = ?3"
+	" WHERE id = ?1";
+static const char sql_retry[] =
+	"UPDATE deliveries SET attempts = attempts + 1, next_attempt = ?2,"
+	" last_error = ?3 WHERE id = ?1 AND state = 'pending'";
+static const char sql_pending[] =
+	"SELECT count(*), min(next_attempt) FROM deliveries"
+	" WHERE state = 'pending'";
+static const char sql_digest_add[] =
+	"INSERT INTO digests (period_start, period_end, files, mail_state,"
+	" mail_next_attempt, created) VALUES (?1, ?2, ?3,"
+	" CASE WHEN ?4 THEN 'pending' ELSE 'none' END, ?5, ?5)"
+	" ON CONFLICT (period_start, period_end) DO UPDATE SET"
+	" files = excluded.files,"
+	" mail_state = CASE WHEN ?4 THEN 'pending' ELSE digests.mail_state END,"
+	" mail_next_attempt = excluded.mail_next_attempt"
+	" RETURNING id";
+static const char sql_digest_due[] =
+	"SELECT id, period_start, period_end, files, mail_attempts,"
+	" mail_last_error FROM digests"
+	" WHERE mail_state = 'pending' AND mail_next_attempt <= ?1"
+	" ORDER BY period_end";
+static const char sql_digest_mailed[] =
+	"UPDATE digests SET mail_state = 'done', mail_last_error = NULL"
+	" WHERE id = ?1";
+static const char sql_digest_retry[] =
+	"UPDATE digests SET mail_attempts = mail_attempts + 1,"
+	" mail_next_attempt = ?2, mail_last_error = ?3 WHERE id = ?1";
+static const char sql_digest_last[] =
+	"SELECT max(period_end) FROM digests";
+static const char sql_digest_pending[] =
+	"SELECT count(*), min(mail_next_attempt) FROM digests"
+	" WHERE mail_state = 'pending'";
+static const char sql_hits_max[] = "SELECT max(id) FROM hits";
+static const char sql_digest_find[] =
+	"SELECT id FROM digests WHERE period_start = ?1 AND period_end = ?2";
+/* Hits of a period in the columns of sql_due (no delivery: ids are the
+ * hit's, channel NULL), grouped for the digest. */
+static const char sql_period_hits[] =
+	"SELECT h.id, h.id, NULL, 0, NULL,"
+	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
+	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
+	" e.content FROM hits h JOIN entries e ON e.id = h.entry_id"
+	" JOIN feeds f ON f.id = e.feed_id"
+	" WHERE h.created >= ?1 AND h.created < ?2"
+	" ORDER BY h.watchlist, h.alert, h.created, h.id LIMIT ?3";
+static const char sql_hit_terms[] =
+	"SELECT created, terms FROM hits WHERE created >= ?1 AND created < ?2";
+static const char sql_feeds_failing[] =
+	"SELECT name, last_error, failures, last_success, last_status,"
+	" last_attempt FROM feeds WHERE failures > 0 OR last_error IS NOT NULL"
+	" ORDER BY failures DESC, name";
+
+void
+store_deliveries_free(struct store_delivery *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; d && i < n; i++) {
+		free(d[i].channel);
+		free(d[i].last_error);
+		free(d[i].feed);
+		free(d[i].title);
+		free(d[i].link);
+		free(d[i].watchlist);
+		free(d[i].alert);
+		free(d[i].terms_json);
+		free(d[i].snippet);
+		free(d[i].spans_json);
+		free(d[i].summary);
+		free(d[i].content);
+	}
+	free(d);
+}
+
+/* Read the rows of st (columns as in sql_due); st is bound already. */
+static int
+deliveries_read(struct store *s, sqlite3_stmt *st,
+    struct store_delivery **ret, size_t *ret_n)
+{
+	struct store_delivery *v = NULL, *d;
+	size_t n = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		d = &v[n++];
+		*d = (struct store_delivery){
+			.id = sqlite3_column_int64(st, 0),
+			.hit_id = sqlite3_column_int64(st, 1),
+			.channel = store_column_strdup(st, 2),
+			.attempts = (unsigned)sqlite3_column_int(st, 3),
+			.last_error = store_column_strdup(st, 4),
+			.feed = store_column_strdup(st, 5),
+			.title = store_column_strdup(st, 6),
+			.link = store_column_strdup(st, 7),
+			.watchlist = store_column_strdup(st, 8),
+			.alert = store_column_strdup(st, 9),
+			.terms_json = store_column_strdup(st, 10),
+			.snippet = store_column_strdup(st, 11),
+			.score = sqlite3_column_int(st, 12),
+			.published = sqlite3_column_int64(st, 13),
+			.created = sqlite3_column_int64(st, 14),
+			.spans_json = store_column_strdup(st, 15),
+			.summary = store_column_strdup(st, 16),
+			.content = store_column_strdup(st, 17),
+		};
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	if (r < 0) {
+		store_deliveries_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int
+deliveries_list(struct store *s, const char *sql, const char *channel,
+    int64_t t, size_t max, struct store_delivery **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, t);
+	(void)store_bind_text(st, 2, channel);
+	(void)sqlite3_bind_int64(st, 3, (int64_t)max);
+	return deliveries_read(s, st, ret, ret_n);
+}
+
+int
+store_deliveries_due(struct store *s, const char *channel, int64_t now,
+    size_t max, struct store_delivery **ret, size_t *ret_n)
+{
+	return deliveries_list(s, sql_due, channel, now, max, ret, ret_n);
+}
+
+int
+store_deliveries_recent(struct store *s, const char *channel, int64_t since,
+    size_t max, struct store_delivery **ret, size_t *ret_n)
+{
+	return deliveries_list(s, sql_recent, channel, since, max, ret, ret_n);
+}
+
+int
+store_delivery_done(struct store *s, int64_t id, int64_t now,
+    const char *note)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_done);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, now);
+	(void)store_bind_text(st, 3, note);
+	return store_stmt_exec(s, st);
+}
+
+int
+store_delivery_retry(struct store *s, int64_t id, int64_t next_attempt,
+    const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_retry);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, next_attempt);
+	(void)store_bind_text(st, 3, error);
+	return store_stmt_exec(s, st);
+}
+
+/* One row of two integers (count, min) where min may be NULL (0). */
+static int
+count_min(struct store *s, const char *sql, int64_t *ret_n,
+    int64_t *ret_min)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (ret_n)
+			*ret_n = sqlite3_column_int64(st, 0);
+		if (ret_min)
+			*ret_min = sqlite3_column_int64(st, 1);
+	} else
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	return r;
+}
+
+int
+store_deliveries_pending(struct store *s, int64_t *ret_n, int64_t *ret_next)
+{
+	return count_min(s, sql_pending, ret_n, ret_next);
+}
+
+void
+store_digests_free(struct store_digest *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; d && i < n; i++) {
+		free(d[i].files);
+		free(d[i].last_error);
+	}
+	free(d);
+}
+
+int
+store_digest_add(struct store *s, int64_t start, int64_t end,
+    const char *files, bool mail, int64_t now, int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_digest_add);
+	int64_t id;
+	bool found;
+	int r;
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, start);
+	(void)sqlite3_bind_int64(st, 2, end);
+	(void)store_bind_text(st, 3, files);
+	(void)sqlite3_bind_int(st, 4, mail);
+	(void)sqlite3_bind_int64(st, 5, now);
+	r = store_stmt_int64(s, st, &found, &id);
+	if (r == 0 && ret_id)
+		*ret_id = id;
+	return r;
+}
+
+int
+store_digests_mail_due(struct store *s, int64_t now,
+    struct store_digest **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_digest_due);
+	struct store_digest *v = NULL;
+	size_t n = 0;
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = (struct store_digest){
+			.id = sqlite3_column_int64(st, 0),
+			.start = sqlite3_column_int64(st, 1),
+			.end = sqlite3_column_int64(st, 2),
+			.files = store_column_strdup(st, 3),
+			.attempts = (unsigned)sqlite3_column_int(st, 4),
+			.last_error = store_column_strdup(st, 5),
+		};
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	if (r < 0) {
+		store_digests_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_digest_mailed(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_digest_mailed);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	return store_stmt_exec(s, st);
+}
+
+int
+store_digest_mail_retry(struct store *s, int64_t id, int64_t next,
+    const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_digest_retry);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, next);
+	(void)store_bind_text(st, 3, error);
+	return store_stmt_exec(s, st);
+}
+
+int
+store_digest_last_end(struct store *s, int64_t *ret)
+{
+	return count_min(s, sql_digest_last, ret, NULL);
+}
+
+int
+store_digest_mail_pending(struct store *s, int64_t *ret_n, int64_t *ret_next)
+{
+	return count_min(s, sql_digest_pending, ret_n, ret_next);
+}
+
+int
+store_hits_max_id(struct store *s, int64_t *ret)
+{
+	return count_min(s, sql_hits_max, ret, NULL);
+}
+
+int
+store_digest_find(struct store *s, int64_t start, int64_t end,
+    int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_digest_find);
+	int64_t id = 0;
+	bool found = false;
+	int r;
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, start);
+	(void)sqlite3_bind_int64(st, 2, end);
+	r = store_stmt_int64(s, st, &found, &id);
+	if (r < 0)
+		return r;
+	if (ret_id)
+		*ret_id = found ? id : 0;
+	return found ? 1 : 0;
+}
+
+int
+store_period_hits(struct store *s, int64_t start, int64_t end, size_t max,
+    struct store_delivery **ret, size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_period_hits);
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, start);
+	(void)sqlite3_bind_int64(st, 2, end);
+	(void)sqlite3_bind_int64(st, 3, (int64_t)max);
+	return deliveries_read(s, st, ret, ret_n);
+}
+
+int
+store_hit_terms(struct store *s, int64_t since, int64_t until,
+    store_hit_terms_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_hit_terms);
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, since);
+	(void)sqlite3_bind_int64(st, 2, until);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = fn(sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), ctx);
+		if (r < 0)
+			break;
+		r = 0;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	return r;
+}
+
+void
+store_feed_problems_free(struct store_feed_problem *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; p && i < n; i++) {
+		free(p[i].name);
+		free(p[i].error);
+	}
+	free(p);
+}
+
+int
+store_feed_problems(struct store *s, struct store_feed_problem **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_feeds_failing);
+	struct store_feed_problem *v = NULL;
+	size_t n = 0;
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n++] = (struct store_feed_problem){
+			.name = store_column_strdup(st, 0),
+			.error = store_column_strdup(st, 1),
+			.failures = (unsigned)sqlite3_column_int(st, 2),
+			.last_success = sqlite3_column_int64(st, 3),
+			.last_status = (long)sqlite3_column_int64(st, 4),
+			.last_attempt = sqlite3_column_int64(st, 5),
+		};
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	if (r < 0) {
+		store_feed_problems_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

@@ -1,0 +1,159 @@
+/*
+ * store-search.c: reading stored entries back for the matcher (backtest,
+ * search: narrowed by the entries_fts trigram index) and the stored hits
+ * of one watchlist.  Touches the database through the store's cached
+ * statements; reads, never writes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "store-internal.h"
+
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
+    void *ctx)
+{
+	static const char sql[] =
+	    "SELECT e.id, f.name, e.guid, e.link, e.title, e.summary,"
+	    " e.content, e.published FROM entries e"
+	    " JOIN feeds f ON f.id = e.feed_id"
+	    " WHERE e.first_seen >= ?1 ORDER BY e.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK) {
+		store_stmt_done(st);
+		return store_fail(s, SQLITE_ERROR);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_entry_row e;
+
+		e.id = sqlite3_column_int64(st, 0);
+		e.feed = col(st, 1);
+		e.guid = col(st, 2);
+		e.link = col(st, 3);
+		e.title = col(st, 4);
+		e.summary = col(st, 5);
+		e.content = col(st, 6);
+		e.published = sqlite3_column_int64(st, 7);
+		r = fn(&e, ctx);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	return r;
+}
+
+int
+store_search_each(struct store *s, const char *fts, int64_t since,
+    store_entry_fn fn, void *ctx)
+{
+	static const char sql[] =
+	    "SELECT e.id, f.name, e.guid, e.link, e.title, e.summary,"
+	    " e.content, e.published FROM entries e"
+	    " JOIN feeds f ON f.id = e.feed_id"
+	    " WHERE e.first_seen >= ?1 AND e.id IN"
+	    " (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?2)"
+	    " ORDER BY e.id";
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if (!fts)
+		return store_entries_each(s, since, fn, ctx);
+	st = store_stmt(s, sql);
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK ||
+	    store_bind_text(st, 2, fts) != SQLITE_OK) {
+		store_stmt_done(st);
+		return store_fail(s, SQLITE_ERROR);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_entry_row e;
+
+		e.id = sqlite3_column_int64(st, 0);
+		e.feed = col(st, 1);
+		e.guid = col(st, 2);
+		e.link = col(st, 3);
+		e.title = col(st, 4);
+		e.summary = col(st, 5);
+		e.content = col(st, 6);
+		e.published = sqlite3_column_int64(st, 7);
+		r = fn(&e, ctx);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	return r;
+}
+
+int
+store_hit_keys(struct store *s, const char *watchlist, int64_t since,
+    struct store_hit_key **ret, size_t *ret_n)
+{
+	static const char sql[] =
+	    "SELECT h.entry_id, h.alert, e.title, f.name FROM hits h"
+	    " JOIN entries e ON e.id = h.entry_id"
+	    " JOIN feeds f ON f.id = e.feed_id"
+	    " WHERE h.watchlist = ?1 AND e.first_seen >= ?2"
+	    " ORDER BY h.entry_id, h.alert";
+	sqlite3_stmt *st = store_stmt(s, sql);
+	struct store_hit_key *v = NULL;
+	size_t n = 0;
+	int rc, r = 0;
+
+	if (!st)
+		return -EIO;
+	if (store_bind_text(st, 1, watchlist) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, since) != SQLITE_OK) {
+		store_stmt_done(st);
+		return store_fail(s, SQLITE_ERROR);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = col(st, 2), *f = col(st, 3);
+
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].entry_id = sqlite3_column_int64(st, 0);
+		v[n].alert = xstrdup(col(st, 1) ? col(st, 1) : "");
+		v[n].title = t ? xstrdup(t) : NULL;
+		v[n].feed = xstrdup(f ? f : "");
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	if (r < 0) {
+		store_hit_keys_free(v, n);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void
+store_hit_keys_free(struct store_hit_key *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].alert);
+		free(v[i].title);
+		free(v[i].feed);
+	}
+	free(v);
+}

@@ -1,0 +1,146 @@
+#!/bin/sh
+# notify-dunst.sh: desktop notifications against a real server: dunst
+# under Xvfb on a private session bus (dbus-run-session).  The same story
+# from two feeds is one notification listing both sources; nothing is
+# shown twice; with no bus the deliveries wait and are reported; flood
+# control folds the rest into "N more hits".  Reads what dunst displayed
+# with `dunstctl history`.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+
+for t in dunst dunstctl Xvfb dbus-run-session sqlite3; do
+	command -v "$t" >/dev/null 2>&1 ||
+		bail "$t not found (tools/install-deps --test)"
+done
+PY=${PYTHON3:-python3}
+
+d="$top_srcdir/tests/data"
+mkdir -p "$work/watch"
+cp "$d/watch/cycle.watch" "$work/watch/"
+# Two feeds carrying the same two stories.
+cat >"$work/test.feeds" <<FEEDS
+[feed "Local"]
+url = file:$d/cycle/state-media.xml
+
+[feed "Other"]
+url = file:$d/cycle/state-media.xml
+FEEDS
+conf() {	# conf RATE_LIMIT
+	cat >"$work/reewatch.conf" <<CONF
+[daemon]
+state_dir = state
+feeds = test.feeds
+watchlists = watch
+[notify]
+desktop = yes
+min_score = 1
+rate_limit = $1
+CONF
+}
+conf 5
+db="$work/state/reewatch.db"
+
+# Fill the outbox: one fetch cycle, then one desktop delivery per notify
+# hit, as the cycle writes them (store_update.channels).
+fill() {
+	rm -rf "$work/state"
+	"$REEWATCHD" --once --config "$work/reewatch.conf" >/dev/null 2>&1
+	sqlite3 "$db" "INSERT OR IGNORE INTO deliveries (hit_id, channel,
+	    next_attempt, created) SELECT id, 'desktop', 0, 0 FROM hits
+	    WHERE notify = 1"
+}
+fill
+is "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state = 'pending'")" 4 \
+	"four notify hits (two stories from two feeds) pending"
+
+# No session bus: the deliveries wait, are reported, are not lost.
+out=$(env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR -u DISPLAY \
+	"$REEWATCH" --config "$work/reewatch.conf" deliver 2>&1)
+is "$?" 1 "deliver without a session bus exits 1"
+case $out in *"4 waiting"*"desktop: no session bus"*) ok 0 "and says why";;
+	*) ok 1 "and says why: $out";; esac
+is "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state = 'pending' AND attempts = 1")" 4 \
+	"the four stay pending with one attempt counted"
+out=$(env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR \
+	"$REEWATCH" --config "$work/reewatch.conf" notify-test 2>&1)
+is "$?" 1 "notify-test without a bus exits 1"
+case $out in "FAILED: no session bus"*) ok 0 "notify-test says what failed";;
+	*) ok 1 "notify-test says what failed: $out";; esac
+
+# A session with Xvfb and dunst; $1 runs inside it, history to $2.
+cat >"$work/session.sh" <<'SESSION'
+disp=$(( ($$ % 400) + 100 ))
+Xvfb ":$disp" -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xpid=$!
+export DISPLAY=":$disp"
+i=0
+while ! [ -e "/tmp/.X11-unix/X$disp" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+mkdir -p "$work/dunst"
+printf '[global]\n    markup = full\n    timeout = 0\n' >"$work/dunst/dunstrc"
+dunst -config "$work/dunst/dunstrc" >"$work/dunst.log" 2>&1 &
+dpid=$!
+i=0
+while ! dunstctl is-paused >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+sh -c "$1"
+echo "rc=$?"
+sleep 0.3
+dunstctl close-all
+sleep 0.3
+dunstctl history >"$2"
+kill "$dpid" "$xpid"
+wait "$dpid" "$xpid" 2>/dev/null
+SESSION
+session() {	# session COMMAND HISTORY-FILE
+	work=$work timeout 60 dbus-run-session -- sh "$work/session.sh" "$1" "$2" 2>/dev/null
+}
+# Summaries and bodies from dunstctl's JSON, one "summary|body" a line.
+shown() {
+	"$PY" - "$1" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+for n in reversed(h["data"][0]):
+    print(n["summary"]["data"] + "|" + n["body"]["data"].replace("\n", "\\n")
+          + "|" + str(n.get("urgency", {}).get("data", "")))
+PY
+}
+
+# The back-off has passed (as if a minute later).
+sqlite3 "$db" "UPDATE deliveries SET next_attempt = 0"
+out=$(session "'$REEWATCH' --config '$work/reewatch.conf' deliver" "$work/h1.json")
+case $out in *"2 sent"*"rc=0"*) ok 0 "deliver sends two notifications";;
+	*) ok 1 "deliver sends two notifications: $out";; esac
+shown "$work/h1.json" >"$work/h1.txt"
+is "$(wc -l <"$work/h1.txt" | tr -d ' ')" 2 "dunst displayed two: one per story"
+grep -q '^Mendeleev Valley: Local +1|' "$work/h1.txt"
+ok $? "summary: the alert, the source, and how many more sources"
+grep -q 'Sources: Local, Other' "$work/h1.txt"
+ok $? "the body lists every source of the story"
+grep -q '<b>Долина Менделеева</b>' "$work/h1.txt"
+ok $? "matched terms are emphasised in the snippet"
+grep -q '&quot;<b>Долина' "$work/h1.txt"
+ok $? "feed text is escaped for the server's markup"
+is "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state = 'done'")" 4 \
+	"all four deliveries are marked done"
+
+# Once: a second drain shows nothing.
+out=$(session "'$REEWATCH' --config '$work/reewatch.conf' deliver" "$work/h2.json")
+case $out in *"0 sent"*) ok 0 "a second drain sends nothing";;
+	*) ok 1 "a second drain sends nothing: $out";; esac
+is "$(shown "$work/h2.json" | wc -l | tr -d ' ')" 0 "nothing shown twice"
+
+# Flood control: one a minute, the two stories fold into one.
+conf 1
+fill
+out=$(session "'$REEWATCH' --config '$work/reewatch.conf' deliver" "$work/h3.json")
+case $out in *"0 sent, 2 folded"*) ok 0 "at the rate limit, stories are folded";;
+	*) ok 1 "at the rate limit, stories are folded: $out";; esac
+shown "$work/h3.json" >"$work/h3.txt"
+is "$(cut -d'|' -f1 "$work/h3.txt")" "2 more hits" "one '2 more hits' notification"
+
+# notify-test against the real server.
+out=$(session "'$REEWATCH' --config '$work/reewatch.conf' notify-test" "$work/h4.json")
+case $out in *"server: dunst"*"ok: test notification shown"*"rc=0"*) ok 0 "notify-test finds dunst";;
+	*) ok 1 "notify-test finds dunst: $out";; esac
+grep -q 'reewatch: test notification' "$work/h4.json"
+ok $? "and dunst displayed the test notification"
+
+done_testing
