@@ -56,7 +56,7 @@ struct cycle {
 	void *report_ctx;
 	struct cycle_stats stats;
 	int store_err;
-	int64_t poll_ms;		/* UTC ms of the outcome being handled */
+	int64_t poll_ms;		/* UTC ms of the outcome in hand */
 };
 
 /* Save an outcome without entries (an error or a 304). */
@@ -395,7 +395,7 @@ cycle_set_setup(struct cycle *c, const struct setup *su)
 		sl->host = url_host(sl->feed->url);
 		r = store_feed_get(c->st, sl->feed->name, &s);
 		if (r == 0 && s.known) {
-			/* A changed URL is a new feed: poll it now. */
+			/* Its schedule survives restarts and reloads. */
 			sl->next_due_ms = s.next_poll * 1000;
 			sl->failures = s.failures;
 			sl->failing = s.last_error != NULL;

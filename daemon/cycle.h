@@ -29,7 +29,7 @@ struct cycle_feed_report {
 	unsigned new_entries;
 	unsigned new_hits;
 	const char *warning;		/* non-fatal trouble, or NULL */
-	const char *moved_to;		/* a 301/308 target now stored, or NULL */
+	const char *moved_to;		/* a 301/308 target now stored */
 	unsigned failures;		/* consecutive, this one included */
 	int64_t next_poll;		/* UTC seconds */
 	double seconds;

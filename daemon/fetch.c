@@ -405,7 +405,7 @@ fetch_add(struct fetch *f, const struct fetch_req *req)
 		SETOPT(e, CURLOPT_PASSWORD, t->password);
 		SETOPT(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC |
 		    CURLAUTH_DIGEST);
-		/* Credentials go to the feed's host only, never a redirect's. */
+		/* Credentials go to the feed's host, never a redirect's. */
 		SETOPT(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	}
 	SETOPT(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -698,7 +698,7 @@ fetch_perform(struct fetch *f, fetch_done_fn done, void *ctx)
 		void *priv = NULL;
 
 		if (now_ms() >= until) {
-			/* The rest stay in libcurl's queue for the next call. */
+			/* The rest wait in libcurl's queue for next time. */
 			f->backlog = true;
 			break;
 		}

@@ -127,7 +127,7 @@ struct daemon {
 	uint64_t watchdog_usec;
 	uint64_t last_watchdog;		/* monotonic usec */
 	struct cycle_stats last;	/* the last completed round of polls */
-	bool round_open;		/* polls finished since the last summary */
+	bool round_open;		/* polls done since the last summary */
 };
 
 static void
@@ -338,7 +338,7 @@ daemon_run(struct daemon *dm)
 			    dm->last.failed, dm->last.new_entries,
 			    dm->last.new_hits);
 			daemon_status(dm);
-			/* Give the round's memory back: idle RSS stays small. */
+			/* Give the round's memory back: a small idle RSS. */
 			r = cycle_trim(dm->cy);
 			if (r < 0)
 				break;

@@ -80,7 +80,8 @@ sched_skip(int64_t t, uint32_t skip_hours, uint8_t skip_days)
 	for (i = 0; i < 24 * 8; i++) {
 		int64_t days = u >= 0 ? u / 86400 : 0;
 		unsigned hour = (unsigned)((u % 86400) / 3600);
-		unsigned wday = (unsigned)((days + 4) % 7);	/* 1970-01-01: Thu */
+		/* 1970-01-01 was a Thursday. */
+		unsigned wday = (unsigned)((days + 4) % 7);
 
 		if (!(skip_hours & (1u << hour)) && !(skip_days & (1u << wday)))
 			return u;

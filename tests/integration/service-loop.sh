@@ -51,6 +51,8 @@ url = $base/feed.xml
 url = $base/500
 [feed "Busy"]
 url = $base/retry
+[feed "Moved"]
+url = $base/perm
 [feed "Private"]
 url = $base/auth
 header = X-Api-Key: k3y-123
@@ -88,12 +90,12 @@ ok $? "READY=1 once config and store are open"
 grep -q "interval 2s is under a minute" "$work/d.err"
 ok $? "an interval under a minute is warned about"
 sleep 9
-grep -q "^STATUS=4 feeds" "$work/notify.log"
+grep -q "^STATUS=5 feeds" "$work/notify.log"
 ok $? "STATUS= one-line summary: $(grep STATUS= "$work/notify.log" | tail -1)"
 grep -q "^WATCHDOG=1" "$work/notify.log"
 ok $? "WATCHDOG=1 with WATCHDOG_USEC set"
 
-n=$(count /feed.xml)
+n=$(grep -c "feed 'Good'" "$work/d.err")
 [ "$n" -ge 4 ] && [ "$n" -le 7 ]
 ok $? "the good feed is polled every 2s +-10% ($n polls in ~9 s)"
 grep -q "feed 'Good': not modified (304)" "$work/d.err"
@@ -104,6 +106,10 @@ is "$(sql "$db" "select count(*) from feeds where name = 'Private' and last_succ
 	"a feed with its own header and credentials (password_file) is polled"
 ! grep -q "s3cret-pw\|k3y-123" "$work/d.err" "$work/d.out"
 ok $? "neither the password nor the header value is logged"
+grep -q "feed 'Moved': moved permanently to $base/feed.xml" "$work/d.err"
+ok $? "a 301 is logged with its target"
+is "$(sql "$db" "select current_url from feeds where name = 'Moved'")" "$base/feed.xml" \
+	"and the stored URL follows it"
 
 # The failing feed's gaps grow: 2 s, 4 s, 8 s ...
 gaps=$(grep " /500\$" "$work/req.log" | awk 'NR > 1 { printf "%d ", ($1 - prev) * 10 } { prev = $1 }')
@@ -156,7 +162,7 @@ cat >>"$work/test.feeds" <<FEEDS
 url = $base/lm-only
 FEEDS
 kill -HUP $dpid
-wait_for 5 grep -q "reloaded: 5 feeds" "$work/d.err"
+wait_for 5 grep -q "reloaded: 6 feeds" "$work/d.err"
 ok $? "SIGHUP reloads the feed lists"
 wait_for 4 grep -q " /lm-only\$" "$work/req.log"
 ok $? "the new feed is polled"
