@@ -120,6 +120,8 @@ path_join(const char *dir, const char *p)
 		return xstrdup(p);
 	if (p[0] == '~' && p[1] == '/' && home)
 		return xasprintf("%s/%s", home, p + 2);
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
 	if (strcmp(dir, ".") == 0)
 		return xstrdup(p);
 	return xasprintf("%s/%s", dir, p);

@@ -43,6 +43,9 @@ struct cycle_host {
 	int64_t last_ms;
 };
 
+/* The outbox channels of a hit with notify set (see deliver.h). */
+static char *const cycle_desktop_channel[] = { (char *)"desktop", NULL };
+
 struct cycle {
 	const struct setup *su;
 	struct store *st;
@@ -261,6 +264,8 @@ cycle_done(const struct fetch_req *req, const struct fetch_result *res,
 		.feed_name = f->name,
 		.feed_url = f->url,
 		.status = res->status,
+		.channels = c->su->conf->notify_desktop ?
+		    cycle_desktop_channel : NULL,
 	};
 
 	c->poll_ms = cycle_now_ms();

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cycle.h"
+#include "deliver.h"
 #include "fetch.h"
 #include "log.h"
 #include "sdnotify.h"
@@ -128,6 +129,8 @@ struct daemon {
 	uint64_t last_watchdog;		/* monotonic usec */
 	struct cycle_stats last;	/* the last completed round of polls */
 	bool round_open;		/* polls done since the last summary */
+	struct deliver *dl;		/* the outbox drainer, digests, Atom */
+	int64_t deliver_due;		/* UTC seconds; 0: now */
 };
 
 static void
@@ -164,11 +167,9 @@ report_daemon(const struct cycle_feed_report *r, void *ctx)
 		log_info("feed '%s': moved permanently to %s (now polled there; the feed list is not changed)",
 		    r->feed->name, r->moved_to);
 	dm->round_open = true;
-	/*
-	 * DELIVERY HOOK (the lead wires daemon/deliver.h here): the feed's
-	 * hits are committed now, so drain the outbox:
-	 *     deliver_run(dm->deliver, dm->st, now_utc(), &dm->deliver_due);
-	 */
+	/* The feed's hits are committed: drain the outbox soon. */
+	if (r->new_hits > 0)
+		dm->deliver_due = 0;
 }
 
 static void
@@ -178,6 +179,40 @@ report_once(const struct cycle_feed_report *r, void *ctx)
 	if (r->moved_to)
 		log_info("feed '%s': moved permanently to %s (the feed list is not changed)",
 		    r->feed->name, r->moved_to);
+}
+
+/* Drain the outbox and run due digests when their time has come. */
+static void
+daemon_deliver(struct daemon *dm)
+{
+	int64_t now = now_utc(), next = 0;
+
+	if (!dm->dl || (dm->deliver_due && now < dm->deliver_due))
+		return;
+	if (deliver_run(dm->dl, dm->st, now, &next) < 0) {
+		log_warn("delivery: %s (retrying in %ds)", store_errmsg(dm->st),
+		    DELIVER_RETRY_MIN_SEC);
+		next = now + DELIVER_RETRY_MIN_SEC;
+	}
+	/* Nothing pending: look again within the retry period anyway. */
+	dm->deliver_due = next ? next : now + DELIVER_RETRY_MAX_SEC;
+}
+
+/* A drainer for the setup now in use (a reload replaces the setup). */
+static int
+daemon_deliver_new(struct daemon *dm)
+{
+	struct deliver *dl = NULL;
+	int r = deliver_new(dm->su, &dl);
+
+	if (r < 0) {
+		log_err("cannot start deliveries: %s", strerror(-r));
+		return r;
+	}
+	deliver_free(dm->dl);
+	dm->dl = dl;
+	dm->deliver_due = 0;
+	return 0;
 }
 
 static void
@@ -207,6 +242,7 @@ daemon_reload(struct daemon *dm)
 		} else {
 			setup_free(dm->su);
 			dm->su = fresh;
+			(void)daemon_deliver_new(dm);
 			warn_intervals(fresh);
 			log_info("reloaded: %zu feeds, %zu watchlists (%zu terms, %zu alerts)",
 			    fresh->n_feeds, watchset_size(fresh->watch),
@@ -286,6 +322,9 @@ daemon_run(struct daemon *dm)
 		    strerror(-r), store_errmsg(dm->st));
 		return 1;
 	}
+	/* Deliveries left pending by the last run go out first. */
+	if (daemon_deliver_new(dm) < 0)
+		return 1;
 	dm->watchdog_usec = sdnotify_watchdog_usec();
 	dm->last_watchdog = sdnotify_monotonic_usec();
 	if (dm->watchdog_usec)
@@ -305,13 +344,12 @@ daemon_run(struct daemon *dm)
 			break;
 		if (r > 0)
 			daemon_status(dm);
-		/*
-		 * DELIVERY HOOK (the lead wires daemon/deliver.h here): when
-		 * deliver's own next due time has come, call deliver_run()
-		 * and fold its next due time into "wake" below.
-		 */
+		daemon_deliver(dm);
 		wake = cycle_next_wake_ms(dm->cy);
 		wait = wake == INT64_MAX ? LOOP_MAX_SLEEP_MS : wake - now;
+		if (dm->deliver_due &&
+		    (dm->deliver_due - now_utc()) * 1000 < wait)
+			wait = (dm->deliver_due - now_utc()) * 1000;
 		if (wait > LOOP_MAX_SLEEP_MS)
 			wait = LOOP_MAX_SLEEP_MS;
 		if (wait < 0)
@@ -458,11 +496,15 @@ main(int argc, char **argv)
 			    stats.failed, stats.new_entries, stats.new_hits);
 			if (stats.feeds > 0 && stats.ok == 0)
 				status = 1;
+			/* One cycle includes handing its hits on. */
+			if (daemon_deliver_new(&dm) == 0)
+				daemon_deliver(&dm);
 		}
 	} else {
 		warn_intervals(dm.su);
 		status = daemon_run(&dm);
 	}
+	deliver_free(dm.dl);
 	cycle_free(dm.cy);
 	if (dm.sfd >= 0)
 		(void)close(dm.sfd);

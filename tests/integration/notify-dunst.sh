@@ -39,16 +39,22 @@ CONF
 conf 5
 db="$work/state/reewatch.db"
 
-# Fill the outbox: one fetch cycle, then one desktop delivery per notify
-# hit, as the cycle writes them (store_update.channels).
+# Fill the outbox: one fetch cycle writes one desktop delivery per notify
+# hit in the hit's transaction.  It runs without a session bus, so its own
+# delivery attempt fails and they stay pending; then make them due again.
 fill() {
 	rm -rf "$work/state"
-	"$REEWATCHD" --once --config "$work/reewatch.conf" >/dev/null 2>&1
-	sqlite3 "$db" "INSERT OR IGNORE INTO deliveries (hit_id, channel,
-	    next_attempt, created) SELECT id, 'desktop', 0, 0 FROM hits
-	    WHERE notify = 1"
+	env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR -u DISPLAY \
+		"$REEWATCHD" --once --config "$work/reewatch.conf" >"$work/once.out" 2>&1
+	once_pending=$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE
+	    channel = 'desktop' AND state = 'pending' AND attempts = 1")
+	sqlite3 "$db" "UPDATE deliveries SET attempts = 0, next_attempt = 0,
+	    last_error = NULL"
 }
 fill
+is "$once_pending" 4 "reewatchd --once queued four desktop deliveries and, with no bus, kept them"
+grep -q "desktop notifications wait: no session bus" "$work/once.out"
+ok $? "reewatchd --once says why they wait"
 is "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state = 'pending'")" 4 \
 	"four notify hits (two stories from two feeds) pending"
 
