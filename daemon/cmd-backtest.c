@@ -121,11 +121,8 @@ cmd_backtest(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_duration(optarg, &since_sec) < 0) {
-				fprintf(stderr, "reewatch backtest: bad "
-				    "duration '%s' (e.g. 30d, 12h)\n", optarg);
+			if (cmd_since_arg(argv[0], optarg, &since_sec) < 0)
 				return CMD_EXIT_USAGE;
-			}
 			break;
 		default:
 			goto usage;

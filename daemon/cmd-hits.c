@@ -112,11 +112,8 @@ cmd_hits(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:ja", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_duration(optarg, &since_sec) < 0) {
-				fprintf(stderr, "reewatch: --since: '%s' is not a duration (e.g. 24h, 7d)\n",
-				    optarg);
-				return 2;
-			}
+			if (cmd_since_arg(argv[0], optarg, &since_sec) < 0)
+				return CMD_EXIT_USAGE;
 			break;
 		case 'j':
 			json = true;

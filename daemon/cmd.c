@@ -71,3 +71,14 @@ cmd_json_field(struct buf *b, const char *key, const char *s)
 	else
 		(void)buf_adds(b, "null");
 }
+
+int
+cmd_since_arg(const char *cmd, const char *arg, uint64_t *ret_sec)
+{
+	if (parse_duration(arg, ret_sec) < 0) {
+		fprintf(stderr, "reewatch %s: --since: '%s' is not a duration "
+		    "(e.g. 90m, 24h, 30d)\n", cmd, arg);
+		return -EINVAL;
+	}
+	return 0;
+}

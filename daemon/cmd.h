@@ -21,6 +21,8 @@ int cmd_open_store(const struct setup *su, struct store **ret);
 /* ,"key":"value" (or null) and an RFC 3339 time (or null) for JSON. */
 void cmd_json_field(struct buf *b, const char *key, const char *s);
 void cmd_json_time(struct buf *b, int64_t t);
+/* --since DURATION of command cmd; -EINVAL (with a message) when bad. */
+int cmd_since_arg(const char *cmd, const char *arg, uint64_t *ret_sec);
 
 int cmd_check(int argc, char **argv);
 int cmd_parse(int argc, char **argv);

@@ -180,32 +180,33 @@ store_deliveries_recent(struct store *s, const char *channel, int64_t since,
 	return deliveries_list(s, sql_recent, channel, since, max, ret, ret_n);
 }
 
-int
-store_delivery_done(struct store *s, int64_t id, int64_t now,
-    const char *note)
+/* Run sql with ?1 = id, ?2 = a time, ?3 = a text (NULL allowed). */
+static int
+exec_id_time_text(struct store *s, const char *sql, int64_t id, int64_t t,
+    const char *text)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_done);
+	sqlite3_stmt *st = store_stmt(s, sql);
 
 	if (!st)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, id);
-	(void)sqlite3_bind_int64(st, 2, now);
-	(void)store_bind_text(st, 3, note);
+	(void)sqlite3_bind_int64(st, 2, t);
+	(void)store_bind_text(st, 3, text);
 	return store_stmt_exec(s, st);
+}
+
+int
+store_delivery_done(struct store *s, int64_t id, int64_t now,
+    const char *note)
+{
+	return exec_id_time_text(s, sql_done, id, now, note);
 }
 
 int
 store_delivery_retry(struct store *s, int64_t id, int64_t next_attempt,
     const char *error)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_retry);
-
-	if (!st)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, id);
-	(void)sqlite3_bind_int64(st, 2, next_attempt);
-	(void)store_bind_text(st, 3, error);
-	return store_stmt_exec(s, st);
+	return exec_id_time_text(s, sql_retry, id, next_attempt, error);
 }
 
 /* One row of two integers (count, min) where min may be NULL (0). */
@@ -320,14 +321,7 @@ int
 store_digest_mail_retry(struct store *s, int64_t id, int64_t next,
     const char *error)
 {
-	sqlite3_stmt *st = store_stmt(s, sql_digest_retry);
-
-	if (!st)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, id);
-	(void)sqlite3_bind_int64(st, 2, next);
-	(void)store_bind_text(st, 3, error);
-	return store_stmt_exec(s, st);
+	return exec_id_time_text(s, sql_digest_retry, id, next, error);
 }
 
 int
