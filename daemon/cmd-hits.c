@@ -73,6 +73,44 @@ terms_text(const char *json)
 	return buf_steal(&b);
 }
 
+/*
+ * The matched spans, "title 12-19 Rosatom; body 40-52 ree", from the
+ * store's JSON ([[field,start,end,term],...] with byte offsets into the
+ * normalised field text): why the hit fired.  At most SPANS_SHOWN.
+ */
+#define SPANS_SHOWN	8
+static void
+print_spans(const char *spans_json, const char *terms_json)
+{
+	static const char *const field[] = { "title", "body" };
+	_cleanup_free_ char *names = terms_text(terms_json);
+	char **terms = strv_split(names, ",");
+	const char *p = spans_json;
+	unsigned f, t, n = 0, total = 0;
+	unsigned long a, b;
+	int used;
+
+	while ((p = strchr(p, '[')) != NULL) {
+		if (sscanf(p, "[%u,%lu,%lu,%u]%n", &f, &a, &b, &t, &used) != 4) {
+			p++;
+			continue;
+		}
+		p += used;
+		total++;
+		if (n == SPANS_SHOWN)
+			continue;
+		printf("%s%s %lu-%lu %s", n ? "; " : "  spans: ",
+		    f < ELEMENTSOF(field) ? field[f] : "?", a, b,
+		    t < strv_length(terms) ? terms[t] : "?");
+		n++;
+	}
+	if (total > n)
+		printf("; %u more", total - n);
+	if (n)
+		printf("\n");
+	strv_free(terms);
+}
+
 static int
 print_hit_text(const struct store_hit_row *h, void *ctx)
 {
@@ -87,6 +125,7 @@ print_hit_text(const struct store_hit_row *h, void *ctx)
 	if (h->link)
 		printf("  %s\n", h->link);
 	printf("  terms: %s\n", terms);
+	print_spans(h->spans_json, h->terms_json);
 	if (h->snippet && *h->snippet)
 		printf("  %s\n", h->snippet);
 	printf("\n");
