@@ -131,6 +131,7 @@ struct daemon {
 	bool round_open;		/* polls done since the last summary */
 	struct deliver *dl;		/* the outbox drainer, digests, Atom */
 	int64_t deliver_due;		/* UTC seconds; 0: now */
+	bool fault_kill_after_commit;	/* REEWATCH_FAULT=kill-after-commit */
 };
 
 static void
@@ -168,8 +169,15 @@ report_daemon(const struct cycle_feed_report *r, void *ctx)
 		    r->feed->name, r->moved_to);
 	dm->round_open = true;
 	/* The feed's hits are committed: drain the outbox soon. */
-	if (r->new_hits > 0)
+	if (r->new_hits > 0) {
 		dm->deliver_due = 0;
+		/*
+		 * Fault injection for the tests (HACKING.md): die as kill -9
+		 * would, after the commit and before the send.
+		 */
+		if (dm->fault_kill_after_commit)
+			(void)raise(SIGKILL);
+	}
 }
 
 static void
@@ -230,7 +238,7 @@ daemon_reload(struct daemon *dm)
 		log_err("reload failed (%zu problem%s): keeping the running configuration",
 		    d.n, d.n == 1 ? "" : "s");
 	} else {
-		if (strcmp(fresh->conf->state_dir, dm->su->conf->state_dir))
+		if (strcmp(fresh->conf->state_dir, dm->su->conf->state_dir) != 0)
 			log_warn("state_dir changed to %s: it takes a restart; still using %s",
 			    fresh->conf->state_dir, dm->su->conf->state_dir);
 		r = cycle_set_setup(dm->cy, fresh);
@@ -450,6 +458,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	dm.fault_kill_after_commit = getenv("REEWATCH_FAULT") &&
+	    strcmp(getenv("REEWATCH_FAULT"), "kill-after-commit") == 0;
 	if (sdnotify_init() < 0)
 		log_warn("NOTIFY_SOCKET is not a socket path; not notifying systemd");
 
