@@ -15,8 +15,8 @@
 #include "cmd.h"
 #include "match.h"
 
-#define BACKTEST_SINCE_DEFAULT	(30 * 86400)
-#define BACKTEST_FILE_MAX	(4 * 1024 * 1024)
+#define BACKTEST_SINCE_DEFAULT	((uint64_t)30 * 86400)
+#define BACKTEST_FILE_MAX	((size_t)4 * 1024 * 1024)
 
 struct backtest {
 	const struct watchset *ws;

@@ -15,7 +15,7 @@
 #include "parse.h"
 #include "text.h"
 
-#define TEST_INPUT_MAX		(64 * 1024 * 1024)
+#define TEST_INPUT_MAX		((size_t)64 * 1024 * 1024)
 #define TEST_CONTEXT_CHARS	40	/* shown each side of a span */
 
 static const char *const field_names[HIT_FIELD_MAX] = { "title", "body" };

@@ -17,7 +17,7 @@
 #include "conf.h"
 #include "ini.h"
 
-#define CONF_MAX_FILE_BYTES	(4u * 1024 * 1024)
+#define CONF_MAX_FILE_BYTES	((size_t)4 * 1024 * 1024)
 
 void
 feed_done(struct feed *f)

@@ -126,6 +126,7 @@ cycle_process_body(struct cycle *c, struct cycle_slot *sl,
 	if (ret < 0)
 		goto out_store;
 	fresh = xcalloc(doc->n_entries, sizeof(*fresh));
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	hits = xcalloc(doc->n_entries, sizeof(*hits));
 	n_hits = xcalloc(doc->n_entries, sizeof(*n_hits));
 	for (i = 0; i < doc->n_entries; i++) {

@@ -60,7 +60,7 @@ tm_to_utc(const struct tm_utc *t, int64_t *ret)
 	    (t->hour == 24 && (t->min || t->sec)))
 		return -EINVAL;
 	*ret = days_from_civil(t->year, t->mon, t->day) * 86400 +
-	    (int64_t)t->hour * 3600 + t->min * 60 + t->sec - t->off_sec;
+	    (int64_t)t->hour * 3600 + (int64_t)t->min * 60 + t->sec - t->off_sec;
 	return 0;
 }
 

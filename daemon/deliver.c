@@ -22,7 +22,7 @@
 #define CHANNEL_DESKTOP		"desktop"
 #define RATE_WINDOW_SEC		60
 #define SCORE_CRITICAL		5
-#define BODY_MAX_BYTES		(8 * 1024)
+#define BODY_MAX_BYTES		((size_t)8 * 1024)
 
 struct deliver {
 	const struct setup *su;

@@ -24,7 +24,7 @@
 #include "util.h"
 
 #define DAY_SEC			86400
-#define DOC_MAX_BYTES		(64u * 1024 * 1024)
+#define DOC_MAX_BYTES		((size_t)64 * 1024 * 1024)
 #define TERMS_MAX		64	/* terms drawn in the chart */
 
 static const char *const format_names[DIGEST_FORMAT_MAX] = {
@@ -716,8 +716,8 @@ digest_render(const struct digest *dg, enum digest_format f)
 	if (f == DIGEST_FORMAT_HTML)
 		chart_svg(&b, dg);
 	else {
-		(void)buf_printf(&b, "%sFrom %s, one mark a day (UTC):%s\n",
-		    f == DIGEST_FORMAT_MD ? "" : "", day_label(dg->end -
+		(void)buf_printf(&b, "From %s, one mark a day (UTC):%s\n",
+		    day_label(dg->end -
 		    (int64_t)DIGEST_CHART_DAYS * DAY_SEC, l1),
 		    f == DIGEST_FORMAT_MD ? "\n" : "");
 		for (i = 0; i < dg->n_terms; i++) {
@@ -780,9 +780,12 @@ digest_subject(const struct digest *dg)
 	title = one_line(top->title && *top->title ? top->title :
 	    "(no title)");
 	if (strlen(title) > DIGEST_SUBJECT_MAX) {
+		size_t n;
+
 		utf8_cut(title, DIGEST_SUBJECT_MAX);
-		title = xrealloc(title, strlen(title) + 4);
-		strcat(title, "…");
+		n = strlen(title);
+		title = xrealloc(title, n + sizeof("…"));
+		memcpy(title + n, "…", sizeof("…"));
 	}
 	return xasprintf("reewatch digest: %zu hit%s in %zu stor%s – %s",
 	    dg->n_hits, dg->n_hits == 1 ? "" : "s", dg->n_stories,
@@ -902,7 +905,7 @@ digest_period(const char *name, int64_t now, int64_t *ret_start,
 		*ret_start = now - DAY_SEC;
 		*ret_end = now;
 	} else if (strcmp(name, "7d") == 0) {
-		*ret_start = now - 7 * DAY_SEC;
+		*ret_start = now - (int64_t)7 * DAY_SEC;
 		*ret_end = now;
 	} else if (strcmp(name, "yesterday") == 0) {
 		if (!localtime_r(&t, &tm))

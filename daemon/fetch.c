@@ -24,7 +24,7 @@
 #define FETCH_DEFAULT_MAX_PER_HOST		2
 #define FETCH_DEFAULT_TIMEOUT_SEC		60
 #define FETCH_DEFAULT_CONNECT_TIMEOUT_SEC	15
-#define FETCH_DEFAULT_MAX_BODY_BYTES		(16u * 1024 * 1024)
+#define FETCH_DEFAULT_MAX_BODY_BYTES		((size_t)16 * 1024 * 1024)
 
 /* Longest single wait in curl_multi_poll() when fetch_run has no limit. */
 #define FETCH_POLL_MAX_MS			1000
@@ -161,11 +161,12 @@ transfer_unlink(struct fetch *f, struct transfer *t)
 void
 fetch_free(struct fetch *f)
 {
+	struct transfer *t, *next;
+
 	if (!f)
 		return;
-	while (f->transfers) {
-		struct transfer *t = f->transfers;
-
+	for (t = f->transfers; t; t = next) {
+		next = t->next;
 		transfer_unlink(f, t);
 		transfer_free(t);
 	}

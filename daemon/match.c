@@ -35,7 +35,7 @@
 #define MATCH_LIMIT		100000	/* pcre2_set_match_limit() */
 #define MATCH_DEPTH_LIMIT	1000	/* backtracking frames */
 #define MATCH_HEAP_LIMIT_KIB	20000
-#define MATCH_JIT_STACK_MAX	(512 * 1024)
+#define MATCH_JIT_STACK_MAX	((size_t)512 * 1024)
 #define MATCH_MAX_SPANS		256	/* kept per term and field */
 #define QUERY_MAX_DEPTH		64	/* nested parentheses and NOTs */
 #define QUERY_MAX_NODES		1000
@@ -1396,6 +1396,7 @@ scratch_new(const struct watchlist *w)
 	for (i = 0; i < w->n_terms; i++)
 		x->slot[i] = SLOT_NONE;
 	x->cand = xcalloc(w->n_terms + 1, sizeof(uint32_t));
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
 	return x;
@@ -1685,7 +1686,7 @@ watchset_new(void)
 	(void)pcre2_set_depth_limit(s->mctx, MATCH_DEPTH_LIMIT);
 	(void)pcre2_set_heap_limit(s->mctx, MATCH_HEAP_LIMIT_KIB);
 	/* NULL when PCRE2 has no JIT: then the default stack is unused */
-	s->jit_stack = pcre2_jit_stack_create(32 * 1024, MATCH_JIT_STACK_MAX,
+	s->jit_stack = pcre2_jit_stack_create((size_t)32 * 1024, MATCH_JIT_STACK_MAX,
 	    NULL);
 	if (s->jit_stack)
 		pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
@@ -1715,6 +1716,7 @@ watchset_add(struct watchset *s, struct watchlist *w)
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->lists[i]->name, w->name) == 0)
 			return -EEXIST;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	s->lists = xrealloc(s->lists, (s->n + 1) * sizeof(*s->lists));
 	s->lists[s->n++] = w;
 	return 0;
@@ -1859,7 +1861,7 @@ snippet_make(const char *text, size_t len, size_t a, size_t b)
 
 	/* a long match shows its start only */
 	for (i = a, k = 0; i < b; i++)
-		if ((t[i] & 0xc0) != 0x80 && ++k > 2 * MATCH_SNIPPET_CONTEXT) {
+		if ((t[i] & 0xc0) != 0x80 && ++k > (size_t)2 * MATCH_SNIPPET_CONTEXT) {
 			b = to = i;
 			break;
 		}

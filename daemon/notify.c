@@ -20,7 +20,7 @@
 
 /* Shown notifications kept for their click, at most this many, this long. */
 #define NOTIFY_LIVE_MAX		32
-#define NOTIFY_LIVE_SEC		(10 * 60)
+#define NOTIFY_LIVE_SEC		((int64_t)10 * 60)
 
 extern char **environ;
 

@@ -34,9 +34,9 @@
 #define NS_MEDIA	"http://search.yahoo.com/mrss/"
 
 /* Decoded documents may grow (1 byte of KOI8-R is 2 of UTF-8). */
-#define PARSE_MAX_DECODED_BYTES	(64u * 1024 * 1024)
+#define PARSE_MAX_DECODED_BYTES	((size_t)64 * 1024 * 1024)
 /* Bytes of text that entities declared in the document may add. */
-#define PARSE_ENTITY_BUDGET	(64u * 1024)
+#define PARSE_ENTITY_BUDGET	((size_t)64 * 1024)
 #define PARSE_ENTITY_DEPTH	4
 #define PARSE_MAX_NAMES		64	/* authors, categories per entry */
 #define UTF8_EVIDENCE		4	/* see choose_encoding() */

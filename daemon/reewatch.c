@@ -20,7 +20,7 @@
 #include "text.h"
 #include "url.h"
 
-#define PARSE_MAX_FILE_BYTES	(64u * 1024 * 1024)
+#define PARSE_MAX_FILE_BYTES	((size_t)64 * 1024 * 1024)
 
 /*
  * The subcommands.  A new one is a cmd-NAME.c file, a declaration in

@@ -15,7 +15,7 @@
 
 /* Limits on what one feed may give us; over a cap is -EFBIG for that feed. */
 #define FEED_MAX_ENTRIES	10000
-#define FIELD_MAX_BYTES		(1024 * 1024)
+#define FIELD_MAX_BYTES		((size_t)1024 * 1024)
 
 /* A feed as declared in a feed list (immutable once loaded). */
 struct feed {

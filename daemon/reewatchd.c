@@ -421,6 +421,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t mask;
 	struct diag d;
+	const char *fault;
 	bool once = false;
 	int c, r, status = 0;
 
@@ -458,8 +459,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	dm.fault_kill_after_commit = getenv("REEWATCH_FAULT") &&
-	    strcmp(getenv("REEWATCH_FAULT"), "kill-after-commit") == 0;
+	fault = getenv("REEWATCH_FAULT");
+	dm.fault_kill_after_commit = fault &&
+	    strcmp(fault, "kill-after-commit") == 0;
 	if (sdnotify_init() < 0)
 		log_warn("NOTIFY_SOCKET is not a socket path; not notifying systemd");
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define SCHED_JITTER_PERCENT	10
-#define SCHED_MAX_RETRY_AFTER_SEC	(24 * 3600)	/* trust no more */
+#define SCHED_MAX_RETRY_AFTER_SEC	((int64_t)24 * 3600)	/* trust no more */
 #define SCHED_DEFAULT_MAX_BACKOFF_SEC	(6 * 3600)
 
 struct sched_opts {

@@ -12,7 +12,7 @@
 #include "parse.h"
 #include "setup.h"
 
-#define SETUP_MAX_FILE_BYTES	(16u * 1024 * 1024)
+#define SETUP_MAX_FILE_BYTES	((size_t)16 * 1024 * 1024)
 
 char *
 setup_default_config_path(void)
@@ -135,8 +135,10 @@ setup_load(const char *path, struct setup **ret, struct diag *d)
 	struct setup *s;
 	size_t before = d->n;
 
-	if (!path)
-		path = def = setup_default_config_path();
+	if (!path) {
+		def = setup_default_config_path();
+		path = def;
+	}
 	s = xcalloc(1, sizeof(*s));
 	if (conf_load(path, &s->conf, d) < 0) {
 		setup_free(s);

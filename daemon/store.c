@@ -350,11 +350,13 @@ store_stmt_int64(struct store *s, sqlite3_stmt *st, bool *ret_found, int64_t *re
 	if (rc == SQLITE_ROW) {
 		*ret = sqlite3_column_int64(st, 0);
 		*ret_found = true;
-	} else if (rc == SQLITE_DONE) {
+	} else {
+		/* the outputs are set on failure too */
 		*ret = 0;
 		*ret_found = false;
-	} else
-		r = store_fail(s, rc);
+		if (rc != SQLITE_DONE)
+			r = store_fail(s, rc);
+	}
 	store_stmt_done(st);
 	return r;
 }
@@ -406,6 +408,7 @@ user_version(sqlite3 *db, char errbuf[ERRMSG_MAX], int *ret)
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(st, 0);
 	else {
+		*ret = 0;	/* set on failure too */
 		(void)snprintf(errbuf, ERRMSG_MAX, "%s", sqlite3_errmsg(db));
 		r = sqlite_errno(db, rc);
 	}
@@ -523,6 +526,7 @@ store_open(const char *path, char errbuf[ERRMSG_MAX], struct store **ret)
 		return r;
 
 	s = xcalloc(1, sizeof(*s));
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	s->stmt = xcalloc(STORE_STMT_MAX, sizeof(*s->stmt));
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {

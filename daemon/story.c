@@ -55,7 +55,7 @@ story_link_key(const char *link)
 	if (!p)
 		return NULL;
 	host = p + 3;
-	buf_init(&b, 64 * 1024);
+	buf_init(&b, (size_t)64 * 1024);
 	/* host: lower case, no "www.", no default port, no user info */
 	path = host + strcspn(host, "/?#");
 	p = memchr(host, '@', (size_t)(path - host));
@@ -65,8 +65,8 @@ story_link_key(const char *link)
 		host += 4;
 	for (p = host; p < path; p++)
 		(void)buf_addc(&b, (char)tolower((unsigned char)*p));
-	if (endswith(b.data ? b.data : "", ":80") ||
-	    endswith(b.data ? b.data : "", ":443")) {
+	if (b.data && (endswith(b.data, ":80") ||
+	    endswith(b.data, ":443"))) {
 		b.len = (size_t)(strrchr(b.data, ':') - b.data);
 		b.data[b.len] = '\0';
 	}
@@ -196,7 +196,7 @@ story_title_key(const char *title)
 	t = text_normalise(title, strlen(title));
 	if (!t)
 		return NULL;
-	buf_init(&b, 64 * 1024);
+	buf_init(&b, (size_t)64 * 1024);
 	for (p = (const unsigned char *)t; *p;) {
 		unsigned c = utf8_next(&p);
 

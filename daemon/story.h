@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 /* Titles this close in time (seconds) with the same key are one story. */
-#define STORY_TITLE_WINDOW_SEC	(48 * 3600)
+#define STORY_TITLE_WINDOW_SEC	((int64_t)48 * 3600)
 
 /* The link's story key (malloc'd), or NULL when it is not an http(s) URL. */
 char *story_link_key(const char *link);

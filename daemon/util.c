@@ -319,7 +319,7 @@ parse_duration(const char *s, uint64_t *ret_sec)
 		uint64_t mult;
 	} units[] = {
 		{ "", 1 }, { "s", 1 }, { "sec", 1 }, { "m", 60 }, { "min", 60 },
-		{ "h", 3600 }, { "d", 86400 }, { "w", 7 * 86400 },
+		{ "h", 3600 }, { "d", 86400 }, { "w", (uint64_t)7 * 86400 },
 	};
 	unsigned long long v;
 	char *end;
@@ -619,9 +619,9 @@ mkdir_p(const char *path, unsigned mode)
 	_cleanup_free_ char *p = xstrdup(path);
 	char *s;
 
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
+	for (s = p; *s; s++) {
+		if (*s != '/' || s == p)
+			continue;	/* cut at each '/' but a leading one */
 		*s = '\0';
 		if (mkdir(p, mode) < 0 && errno != EEXIST)
 			return -errno;
@@ -629,5 +629,6 @@ mkdir_p(const char *path, unsigned mode)
 	}
 	if (mkdir(p, mode) < 0 && errno != EEXIST)
 		return -errno;
-	return 0;
+	/* the analyzer does not see p's cleanup free */
+	return 0;	/* NOLINT(clang-analyzer-unix.Malloc) */
 }
