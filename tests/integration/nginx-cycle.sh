@@ -70,6 +70,8 @@ ok $? "hits --json carries the contract's fields"
 "$REEWATCH" --config "$work/reewatch.conf" hits --since 1h >"$work/hits.txt"
 ok $? "reewatch hits --since 1h exits 0"
 is "$(grep -c 'cycle-test / ' "$work/hits.txt")" 3 "the text listing shows the three hits"
+grep -q "^  spans: title [0-9]*-[0-9]* Mendeleev Valley" "$work/hits.txt"
+ok $? "the text listing says where each term matched (field, offsets, term)"
 
 : >"$work/nginx/access.log"
 "$REEWATCHD" --once --config "$work/reewatch.conf" >"$work/run2.out" 2>"$work/run2.err"
