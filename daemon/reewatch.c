@@ -56,6 +56,8 @@ static const struct command {
 	    "stored entries that match a query" },
 };
 
+#define USAGE_SYNOPSIS_COLS	34
+
 static void
 usage(FILE *out)
 {
@@ -63,9 +65,15 @@ usage(FILE *out)
 
 	fprintf(out, "usage: reewatch [--config FILE] COMMAND [ARGS]\n\n"
 	    "Commands:\n");
-	for (i = 0; i < ELEMENTSOF(commands); i++)
-		fprintf(out, "  %-34s %s\n", commands[i].synopsis,
-		    commands[i].help);
+	for (i = 0; i < ELEMENTSOF(commands); i++) {
+		/* a long synopsis gets a line of its own */
+		if (strlen(commands[i].synopsis) > USAGE_SYNOPSIS_COLS)
+			fprintf(out, "  %s\n  %-*s %s\n", commands[i].synopsis,
+			    USAGE_SYNOPSIS_COLS, "", commands[i].help);
+		else
+			fprintf(out, "  %-*s %s\n", USAGE_SYNOPSIS_COLS,
+			    commands[i].synopsis, commands[i].help);
+	}
 	fprintf(out, "\n"
 	    "Options:\n"
 	    "  -c, --config FILE  the configuration (default: %s)\n"
