@@ -216,9 +216,11 @@ utf8_len(const unsigned char *p, size_t n)
 
 	if (p[0] < 0x80)
 		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		l = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		/* the common case (Cyrillic, Greek, Latin-1) inline */
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	}
+	if (p[0] >= 0xe0 && p[0] <= 0xef)
 		l = 3;
 	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
 		l = 4;
@@ -237,6 +239,10 @@ utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
 	size_t i = 0, multi = 0, bad = 0, l;
 
 	while (i < n) {
+		if (p[i] < 0x80)
+			i += ascii_span(p + i, n - i);
+		if (i >= n)
+			break;
 		l = utf8_len(p + i, n - i);
 		if (l == 0) {
 			bad++;
@@ -363,11 +369,13 @@ xml_decl_encoding(const char *p, size_t n, char *out, size_t outsz)
  *     sequence but with invalid ones is a guess case.
  *  6. Nothing declared: UTF-8 if valid, else a guess (windows-1251,
  *     KOI8-R or windows-1252; see guess_single_byte()).
- * The BOM, if any, is skipped (*ret_skip).
+ * The BOM, if any, is skipped (*ret_skip); *ret_valid tells whether
+ * the bytes were found valid UTF-8 (false when not looked at).
  */
 static const struct encoding *
 choose_encoding(const char *data, size_t len, const char *content_type,
-    struct encoding *tmp, char names[4][32], size_t *ret_skip)
+    struct encoding *tmp, char names[4][32], size_t *ret_skip,
+    bool *ret_valid)
 {
 	const unsigned char *u = (const unsigned char *)data;
 	const struct encoding *http = NULL, *decl = NULL, *e;
@@ -376,6 +384,7 @@ choose_encoding(const char *data, size_t len, const char *content_type,
 	bool valid;
 
 	*ret_skip = 0;
+	*ret_valid = false;
 	if (len >= 4 && memcmp(u, "\xff\xfe\0\0", 4) == 0) {
 		*ret_skip = 4;
 		return &enc_utf32le;
@@ -418,6 +427,7 @@ choose_encoding(const char *data, size_t len, const char *content_type,
 
 	utf8_census(u, len, &multi, &bad);
 	valid = bad == 0;
+	*ret_valid = valid;
 	if (http && http->iconv == NULL && !enc_is_utf8(http))
 		http = valid ? &enc_utf8 : &enc_cp1252;	/* US-ASCII */
 	if (decl && decl->iconv == NULL && !enc_is_utf8(decl))
@@ -455,6 +465,10 @@ sanitize_utf8(const char *data, size_t len, struct buf *b)
 	int r = 0;
 
 	while (r == 0 && i < len) {
+		if (u[i] < 0x80)
+			i += ascii_span(u + i, len - i);
+		if (i >= len)
+			break;
 		l = utf8_len(u + i, len - i);
 		if (l > 0) {
 			i += l;
@@ -721,7 +735,7 @@ xml_read(const char *s, size_t n, const char *url, struct xml_err *xe,
 	doc = xmlCtxtReadMemory(ctxt, s, (int)n, url, "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_RECOVER |
 	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC |
-	    XML_PARSE_BIG_LINES);
+	    XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
 	if (doc && (!ctxt->wellFormed || xe->n > 0))
 		*ret_recovered = true;
 	if (!doc && xe->n == 0) {
@@ -1767,11 +1781,17 @@ decode(const char *data, size_t len, const char *content_type,
 	char names[4][32];
 	const struct encoding *e;
 	size_t skip;
+	bool valid;
 	int r;
 
-	e = choose_encoding(data, len, content_type, tmp, names, &skip);
+	e = choose_encoding(data, len, content_type, tmp, names, &skip,
+	    &valid);
 	buf_init(b, PARSE_MAX_DECODED_BYTES);
-	r = convert(e, data + skip, len - skip, b);
+	/* bytes already found valid UTF-8 need no second look */
+	if (valid && !e->iconv)
+		r = buf_add(b, data + skip, len - skip);
+	else
+		r = convert(e, data + skip, len - skip, b);
 	if (r < 0) {
 		buf_done(b);
 		return r;

@@ -138,7 +138,7 @@ print_entry_json(const struct entry *e)
 	(void)buf_adds(&b, ",\"categories\":");
 	(void)json_add_strv(&b, e->categories);
 	(void)buf_adds(&b, "}\n");
-	fputs(b.data, stdout);
+	(void)fwrite(b.data, 1, b.len, stdout);
 	buf_done(&b);
 }
 

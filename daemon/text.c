@@ -231,6 +231,30 @@ put_cp(char *d, int32_t c)
 }
 
 /*
+ * How many bytes at p (n bytes, n > 0, p[0] printable ASCII) are printable
+ * ASCII (0x20-0x7e): whole words of 8 first, then byte by byte.
+ */
+static size_t
+ascii_plain_span(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t high = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	uint64_t w, x;
+
+	while (n - i >= 8) {
+		memcpy(&w, p + i, 8);
+		x = w ^ (ones * 0x7f);	/* a zero byte where w has 0x7f */
+		if (((w | (w - ones * 0x20) | ((x - ones) & ~x)) & high) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+		i++;
+	return i;
+}
+
+/*
  * Valid UTF-8 with controls and invisible characters dropped, odd spaces
  * made ' ' and every line end made '\n'.  Each invalid byte is U+FFFD.
  */
@@ -251,7 +275,11 @@ chars_filter(const char *s, size_t len, struct buf *out)
 		 * of which this filter changes, copied as they are.
 		 */
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			*d++ = (char)p[i++];
+			size_t k = ascii_plain_span(p + i, len - i);
+
+			memcpy(d, p + i, k);
+			d += k;
+			i += k;
 			continue;
 		}
 		if (p[i] >= 0xc4 && p[i] <= 0xdf && i + 1 < len &&
@@ -315,6 +343,31 @@ char_normalise(int32_t c)
 }
 
 /*
+ * Where the run from p[i] of characters that blanks_fold() copies as they
+ * are ends: ASCII but blanks and line ends, and two-byte letters from
+ * U+0100 on but ё/Ё when normalising.
+ */
+static inline size_t
+as_is_run(const unsigned char *p, size_t i, size_t len, bool normalise)
+{
+	while (i < len) {
+		unsigned char c = p[i];
+
+		if (c < 0x80) {
+			if (c == ' ' || c == '\t' || c == '\n')
+				break;
+			i++;
+		} else if (c >= 0xc4 && c <= 0xdf && i + 1 < len &&
+		    !(normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
+		    (c == 0xd0 && p[i + 1] == 0x81))))
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
+/*
  * Fold blanks of valid UTF-8 s into out: runs of spaces and tabs become
  * one space, lines are trimmed, at most one blank line in a row, the
  * whole trimmed.  With normalise, characters go through char_normalise().
@@ -331,11 +384,9 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 	while (i < len) {
 		utf8proc_int32_t c = p[i];
 		utf8proc_ssize_t n = 1;
+		size_t e = as_is_run(p, i, len, normalise);
 
-		/* two-byte letters from U+0100 on but ё/Ё go as they are */
-		if (c >= 0xc4 && c <= 0xdf && i + 1 < len &&
-		    !(normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
-		    (c == 0xd0 && p[i + 1] == 0x81)))) {
+		if (e > i) {
 			if (newlines > 0) {
 				*d++ = '\n';
 				if (newlines > 1)
@@ -345,9 +396,9 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 				*d++ = ' ';
 			space = false;
 			line_has_text = true;
-			*d++ = (char)p[i];
-			*d++ = (char)p[i + 1];
-			i += 2;
+			memcpy(d, p + i, e - i);
+			d += e - i;
+			i = e;
 			continue;
 		}
 		if (c >= 0x80) {
@@ -641,7 +692,8 @@ html_kind(const xmlChar *name)
 	if (!name)
 		return HTML_INLINE;
 	for (i = 0; i < ELEMENTSOF(html_kinds); i++)
-		if (strcmp((const char *)name, html_kinds[i].name) == 0)
+		if (name[0] == (xmlChar)html_kinds[i].name[0] &&
+		    strcmp((const char *)name, html_kinds[i].name) == 0)
 			return html_kinds[i].kind;
 	return HTML_INLINE;
 }
@@ -711,15 +763,40 @@ html_text(struct buf *b, const xmlChar *t, bool pre)
 			b->data[i] = ' ';
 }
 
+/*
+ * html_kind() remembered by name pointer: the parser interns element
+ * names in the document's dictionary, so one document repeats the same
+ * few pointers.  Same pointer, same string; a miss just asks again.
+ */
+struct kind_cache {
+	const xmlChar *name[16];
+	enum html_kind kind[16];
+};
+
+static enum html_kind
+html_kind_cached(struct kind_cache *kc, const xmlChar *name)
+{
+	size_t h = ((uintptr_t)name >> 4) & 15;
+
+	if (!name)
+		return HTML_INLINE;
+	if (kc->name[h] != name) {
+		kc->name[h] = name;
+		kc->kind[h] = html_kind(name);
+	}
+	return kc->kind[h];
+}
+
 /* Walk the tree without recursion: garbage may nest deeply. */
 static void
 html_walk(xmlNode *n, struct buf *b)
 {
+	struct kind_cache kc = { .name = { NULL } };
 	int pre = 0;
 
 	while (n) {
 		if (n->type == XML_ELEMENT_NODE) {
-			enum html_kind k = html_kind(n->name);
+			enum html_kind k = html_kind_cached(&kc, n->name);
 
 			if (k != HTML_SKIP) {
 				html_edge(b, k, &pre, true);
@@ -736,7 +813,8 @@ html_walk(xmlNode *n, struct buf *b)
 			n = n->parent;
 			if (!n || n->type != XML_ELEMENT_NODE)
 				return;
-			html_edge(b, html_kind(n->name), &pre, false);
+			html_edge(b, html_kind_cached(&kc, n->name), &pre,
+			    false);
 		}
 		n = n->next;
 	}

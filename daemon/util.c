@@ -416,6 +416,24 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* How many bytes at s (n bytes) are ASCII; 8 at a time. */
+size_t
+ascii_span(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	while (n - i >= 8) {
+		memcpy(&w, s + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+		i += 8;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 utf8_valid(const char *s, size_t n)
 {
@@ -423,6 +441,10 @@ utf8_valid(const char *s, size_t n)
 	size_t i = 0, l;
 
 	while (i < n) {
+		if (p[i] < 0x80)
+			i += ascii_span(p + i, n - i);
+		if (i >= n)
+			break;
 		l = utf8_seq_len(p + i, n - i);
 		if (l == 0)
 			return false;
@@ -431,28 +453,52 @@ utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+/* Bytes that json_add_string() copies as they are (ASCII only). */
+static bool
+json_plain(unsigned char c)
+{
+	return c >= 0x20 && c != 0x7f && c != '"' && c != '\\';
+}
+
 int
 json_add_string(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i = 0, l;
+	size_t n = strlen((const char *)p), i = 0, start, l;
 	int r = buf_addc(b, '"');
 
 	while (r == 0 && i < n) {
-		unsigned char c = p[i];
+		unsigned char c;
 
-		l = utf8_seq_len(p + i, n - i);
-		if (l == 0) {
-			r = buf_adds(b, "\\ufffd");	/* invalid byte */
-			i++;
-			continue;
-		}
-		if (l > 1) {
-			r = buf_add(b, p + i, l);
+		/* Copy the run of plain ASCII and valid multibyte at once. */
+		start = i;
+		while (i < n) {
+			c = p[i];
+			if (c < 0x80) {
+				if (!json_plain(c))
+					break;
+				i++;
+				continue;
+			}
+			if (c >= 0xc2 && c <= 0xdf && i + 1 < n &&
+			    (p[i + 1] & 0xc0) == 0x80) {
+				i += 2;		/* two bytes, inline */
+				continue;
+			}
+			l = utf8_seq_len(p + i, n - i);
+			if (l == 0)
+				break;
 			i += l;
+		}
+		if (i > start)
+			r = buf_add(b, p + start, i - start);
+		if (r < 0 || i >= n)
+			break;
+		c = p[i++];
+		if (c >= 0x80) {
+			r = buf_adds(b, "\\ufffd");	/* invalid byte */
 			continue;
 		}
-		i++;
 		switch (c) {
 		case '"':
 			r = buf_adds(b, "\\\"");
@@ -470,10 +516,7 @@ json_add_string(struct buf *b, const char *s)
 			r = buf_adds(b, "\\t");
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
-				r = buf_printf(b, "\\u%04x", c);
-			else
-				r = buf_addc(b, (char)c);
+			r = buf_printf(b, "\\u%04x", c);
 		}
 	}
 	return r ? r : buf_addc(b, '"');

@@ -86,6 +86,8 @@ int json_add_strv(struct buf *b, char *const *v);
 
 /* Is s valid UTF-8 over n bytes? */
 bool utf8_valid(const char *s, size_t n);
+/* How many leading bytes of s (n bytes) are ASCII (< 0x80). */
+size_t ascii_span(const unsigned char *s, size_t n);
 
 /* FNV-1a 64-bit hash, for keys of entries without id or link. */
 uint64_t hash64(const void *p, size_t n, uint64_t seed);
