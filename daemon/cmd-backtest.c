@@ -61,16 +61,11 @@ on_entry(const struct store_entry_row *row, void *ctx)
 {
 	struct backtest *b = ctx;
 	struct hit *hits = NULL;
-	struct entry e;
-	size_t n = 0, i, j;
+	size_t n = 0, i;
 	int r;
 
-	memset(&e, 0, sizeof(e));
-	e.title.s = (char *)row->title;
-	e.summary.s = (char *)row->summary;
-	e.content.s = (char *)row->content;
 	b->entries++;
-	r = match_entry(b->ws, &e, &hits, &n);
+	r = cmd_match_row(b->ws, row, &hits, &n);
 	if (r == -ETIME)
 		b->limited = true;
 	else if (r < 0)
@@ -87,10 +82,8 @@ on_entry(const struct store_entry_row *row, void *ctx)
 		printf("ADD  \"%s\" on entry %lld (%s): %s\n", hits[i].alert,
 		    (long long)row->id, row->feed,
 		    row->title ? row->title : "(no title)");
-		printf("       terms:");
-		for (j = 0; hits[i].terms[j]; j++)
-			printf("%s %s", j ? "," : "", hits[i].terms[j]);
-		printf("\n       %s\n", hits[i].snippet);
+		cmd_print_terms("       ", hits[i].terms);
+		printf("       %s\n", hits[i].snippet);
 	}
 	hits_free(hits, n);
 	return 0;

@@ -116,37 +116,27 @@ on_entry(const struct store_entry_row *row, void *ctx)
 {
 	struct search *x = ctx;
 	struct hit *hits = NULL;
-	struct entry e;
-	size_t n = 0, j;
+	size_t n = 0;
 	int r;
 
-	memset(&e, 0, sizeof(e));
-	e.title.s = (char *)row->title;
-	e.summary.s = (char *)row->summary;
-	e.content.s = (char *)row->content;
 	x->entries++;
-	r = match_entry(x->ws, &e, &hits, &n);
+	r = cmd_match_row(x->ws, row, &hits, &n);
 	if (r == -ETIME)
 		x->limited = true;
 	else if (r < 0)
 		return r;
 	if (n > 0) {
-		time_t t = (time_t)row->published;
-		char when[32] = "-";
-		struct tm tm;
+		char when[RFC3339_MAX] = "-";
 
 		x->hits++;
-		if (row->published && gmtime_r(&t, &tm))
-			(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-			    &tm);
+		if (row->published)
+			(void)format_rfc3339(row->published, when);
 		printf("%s  %s: %s\n", when, row->feed,
 		    row->title ? row->title : "(no title)");
 		if (row->link)
 			printf("  %s\n", row->link);
-		printf("  terms:");
-		for (j = 0; hits[0].terms[j]; j++)
-			printf("%s %s", j ? "," : "", hits[0].terms[j]);
-		printf("\n  %s\n\n", hits[0].snippet);
+		cmd_print_terms("  ", hits[0].terms);
+		printf("  %s\n\n", hits[0].snippet);
 	}
 	hits_free(hits, n);
 	return 0;

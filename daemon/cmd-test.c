@@ -56,10 +56,7 @@ test_entry(const struct watchset *s, struct entry *e, const char *where,
 
 		printf("  HIT %s / \"%s\" (score %d, notify %s)\n",
 		    h->watchlist, h->alert, h->score, h->notify ? "yes" : "no");
-		printf("    terms:");
-		for (j = 0; h->terms[j]; j++)
-			printf("%s %s", j ? "," : "", h->terms[j]);
-		printf("\n");
+		cmd_print_terms("    ", h->terms);
 		for (j = 0; j < h->n_spans; j++) {
 			const struct hit_span *sp = &h->spans[j];
 			_cleanup_free_ char *ctx = text[sp->field] ?

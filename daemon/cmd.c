@@ -82,3 +82,28 @@ cmd_since_arg(const char *cmd, const char *arg, uint64_t *ret_sec)
 	}
 	return 0;
 }
+
+int
+cmd_match_row(const struct watchset *ws, const struct store_entry_row *row,
+    struct hit **ret_hits, size_t *ret_n)
+{
+	struct entry e;
+
+	/* Borrowed text: the entry is never freed, only matched. */
+	memset(&e, 0, sizeof(e));
+	e.title.s = (char *)row->title;
+	e.summary.s = (char *)row->summary;
+	e.content.s = (char *)row->content;
+	return match_entry(ws, &e, ret_hits, ret_n);
+}
+
+void
+cmd_print_terms(const char *prefix, char *const *terms)
+{
+	size_t i;
+
+	printf("%sterms:", prefix);
+	for (i = 0; terms && terms[i]; i++)
+		printf("%s %s", i ? "," : "", terms[i]);
+	printf("\n");
+}

@@ -6,6 +6,7 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include "match.h"
 #include "setup.h"
 #include "store.h"
 #include "util.h"
@@ -21,6 +22,11 @@ int cmd_open_store(const struct setup *su, struct store **ret);
 /* ,"key":"value" (or null) and an RFC 3339 time (or null) for JSON. */
 void cmd_json_field(struct buf *b, const char *key, const char *s);
 void cmd_json_time(struct buf *b, int64_t t);
+/* Match one stored entry (backtest, search): match_entry()'s result. */
+int cmd_match_row(const struct watchset *ws, const struct store_entry_row *row,
+    struct hit **ret_hits, size_t *ret_n);
+/* "<prefix>terms: a, b" and a newline. */
+void cmd_print_terms(const char *prefix, char *const *terms);
 /* --since DURATION of command cmd; -EINVAL (with a message) when bad. */
 int cmd_since_arg(const char *cmd, const char *arg, uint64_t *ret_sec);
 

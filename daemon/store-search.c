@@ -17,24 +17,16 @@ col(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-int
-store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
-    void *ctx)
+/*
+ * Walk the rows of a bound entry query (the columns of ENTRY_COLUMNS),
+ * calling fn for each; fn's non-zero return stops the walk and is
+ * returned.  Resets st.
+ */
+static int
+entries_walk(struct store *s, sqlite3_stmt *st, store_entry_fn fn, void *ctx)
 {
-	static const char sql[] =
-	    "SELECT e.id, f.name, e.guid, e.link, e.title, e.summary,"
-	    " e.content, e.published FROM entries e"
-	    " JOIN feeds f ON f.id = e.feed_id"
-	    " WHERE e.first_seen >= ?1 ORDER BY e.id";
-	sqlite3_stmt *st = store_stmt(s, sql);
 	int rc, r = 0;
 
-	if (!st)
-		return -EIO;
-	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK) {
-		store_stmt_done(st);
-		return store_fail(s, SQLITE_ERROR);
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_entry_row e;
 
@@ -56,19 +48,37 @@ store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
 	return r;
 }
 
+#define ENTRY_COLUMNS \
+	"SELECT e.id, f.name, e.guid, e.link, e.title, e.summary," \
+	" e.content, e.published FROM entries e" \
+	" JOIN feeds f ON f.id = e.feed_id"
+
+int
+store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
+    void *ctx)
+{
+	static const char sql[] = ENTRY_COLUMNS
+	    " WHERE e.first_seen >= ?1 ORDER BY e.id";
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (!st)
+		return -EIO;
+	if (sqlite3_bind_int64(st, 1, since) != SQLITE_OK) {
+		store_stmt_done(st);
+		return store_fail(s, SQLITE_ERROR);
+	}
+	return entries_walk(s, st, fn, ctx);
+}
+
 int
 store_search_each(struct store *s, const char *fts, int64_t since,
     store_entry_fn fn, void *ctx)
 {
-	static const char sql[] =
-	    "SELECT e.id, f.name, e.guid, e.link, e.title, e.summary,"
-	    " e.content, e.published FROM entries e"
-	    " JOIN feeds f ON f.id = e.feed_id"
+	static const char sql[] = ENTRY_COLUMNS
 	    " WHERE e.first_seen >= ?1 AND e.id IN"
 	    " (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?2)"
 	    " ORDER BY e.id";
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	if (!fts)
 		return store_entries_each(s, since, fn, ctx);
@@ -80,25 +90,7 @@ store_search_each(struct store *s, const char *fts, int64_t since,
 		store_stmt_done(st);
 		return store_fail(s, SQLITE_ERROR);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_entry_row e;
-
-		e.id = sqlite3_column_int64(st, 0);
-		e.feed = col(st, 1);
-		e.guid = col(st, 2);
-		e.link = col(st, 3);
-		e.title = col(st, 4);
-		e.summary = col(st, 5);
-		e.content = col(st, 6);
-		e.published = sqlite3_column_int64(st, 7);
-		r = fn(&e, ctx);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = store_fail(s, rc);
-	store_stmt_done(st);
-	return r;
+	return entries_walk(s, st, fn, ctx);
 }
 
 int
