@@ -91,6 +91,7 @@ conf_free(struct config *c)
 	free(c->mail_from);
 	strv_free(c->mail_to);
 	free(c->mail_password_file);
+	free(c->mail_ca_file);
 	free(c->digest_folder);
 	free(c->mail_user);
 	free(c->mail_sendmail);
@@ -421,6 +422,9 @@ conf_mail_key(struct conf_ctx *x, const char *k, const char *v,
 	} else if (strcmp(k, "password_file") == 0) {
 		free(c->mail_password_file);
 		c->mail_password_file = path_join(x->dir, v);
+	} else if (strcmp(k, "ca_file") == 0) {
+		free(c->mail_ca_file);
+		c->mail_ca_file = path_join(x->dir, v);
 	} else if (strcmp(k, "user") == 0)
 		conf_set_str(&c->mail_user, v);
 	else if (strcmp(k, "sendmail") == 0) {

@@ -48,6 +48,7 @@ struct config {
 	char *mail_from;
 	char **mail_to;
 	char *mail_password_file;
+	char *mail_ca_file;		/* CA bundle for the SMTP server, or NULL */
 	char *mail_user;		/* SMTP AUTH user, or NULL */
 	char *mail_sendmail;		/* a sendmail program, or NULL */
 	bool mail_starttls;		/* smtp://: require STARTTLS */

@@ -507,6 +507,9 @@ send_smtp(const struct config *c, const struct mail_msg *m,
 	if (c->mail_starttls)
 		(void)curl_easy_setopt(h, CURLOPT_USE_SSL,
 		    (long)CURLUSESSL_ALL);
+	/* A server with its own or an internal CA: trust exactly that. */
+	if (c->mail_ca_file)
+		(void)curl_easy_setopt(h, CURLOPT_CAINFO, c->mail_ca_file);
 	if (c->mail_user) {
 		(void)curl_easy_setopt(h, CURLOPT_USERNAME, c->mail_user);
 		(void)curl_easy_setopt(h, CURLOPT_PASSWORD, password);

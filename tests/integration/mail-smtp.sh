@@ -195,6 +195,29 @@ case "$out$out2$out3" in *"$secret"*|*wrong*) ok 1 "the password is never printe
 	*) ok 0 "the password is never printed";; esac
 stop_sink
 
+# 5b. STARTTLS against a server with a self-signed certificate: refused
+# without ca_file (the certificate is checked), sent with it.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" \
+	-out "$work/tls.crt" >/dev/null 2>&1
+ok $? "a throw-away certificate for 127.0.0.1"
+SINK_TLS_CERT="$work/tls.crt" SINK_TLS_KEY="$work/tls.key" start_sink
+before=$(n_mails)
+conf "smtp_url = smtp://127.0.0.1:$port
+starttls = yes"
+out=$(rw mail-test 2>&1)
+case $out in *"FAILED: SMTP: "*) ok 0 "STARTTLS with an unknown CA is refused";;
+	*) ok 1 "STARTTLS with an unknown CA is refused: $out";; esac
+conf "smtp_url = smtp://127.0.0.1:$port
+starttls = yes
+ca_file = tls.crt"
+out=$(rw mail-test 2>&1)
+case $out in *"ok: test message accepted"*) ok 0 "STARTTLS with ca_file: sent";;
+	*) ok 1 "STARTTLS with ca_file: sent: $out";; esac
+is "$(n_mails)" "$((before + 1))" "the TLS server received exactly one message"
+stop_sink
+unset SINK_TLS_CERT SINK_TLS_KEY
+
 # 6. A sendmail program gets the same message on its stdin.
 cat >"$work/sendmail" <<SM
 #!/bin/sh

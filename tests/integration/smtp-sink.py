@@ -3,7 +3,8 @@
 # (aiosmtpd) for the mail tests.  Each message goes to DIR/NNN.eml, its
 # envelope to DIR/NNN.env ("from", "to ...", "auth USER" lines).  RCPT TO
 # reject@... gets 550.  With USER:PASSWORD, AUTH is required (over plain
-# SMTP: the test has no certificate).  Runs until SIGTERM.
+# SMTP, or after STARTTLS with $SINK_TLS_CERT/$SINK_TLS_KEY).  Runs until
+# SIGTERM.
 import os
 import signal
 import sys
@@ -48,6 +49,13 @@ kw = {}
 if creds:
     kw = dict(authenticator=authenticator, auth_required=True,
               auth_require_tls=False)
+# $SINK_TLS_CERT and $SINK_TLS_KEY: offer STARTTLS and require it.
+if os.environ.get("SINK_TLS_CERT"):
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(os.environ["SINK_TLS_CERT"],
+                        os.environ["SINK_TLS_KEY"])
+    kw.update(tls_context=ctx, require_starttls=True)
 ctl = Controller(Sink(), hostname="127.0.0.1", port=port, **kw)
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *a: stop.set())
