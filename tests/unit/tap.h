@@ -6,6 +6,7 @@
 #ifndef TAP_H
 #define TAP_H
 
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,22 @@ tap_time_limit(double sec)
 	double scale = e ? atof(e) : 1.0;
 
 	return sec * (scale >= 1.0 ? scale : 1.0);
+}
+
+/* Remove a test's temporary folder and everything in it. */
+static int
+tap_rmtree_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path);
+}
+
+static inline void
+tap_rmtree(const char *dir)
+{
+	if (nftw(dir, tap_rmtree_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(stderr, "# cannot remove %s\n", dir);
 }
 
 static inline int

@@ -200,7 +200,6 @@ test_expand(void)
 int
 main(void)
 {
-	char *cmd;
 
 	if (!mkdtemp(dir))
 		return 99;
@@ -208,8 +207,6 @@ main(void)
 	test_bad_config();
 	test_feedlist();
 	test_expand();
-	cmd = xasprintf("rm -rf '%s'", dir);
-	(void)!system(cmd);
-	free(cmd);
+	tap_rmtree(dir);
 	return tap_done();
 }

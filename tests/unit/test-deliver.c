@@ -228,7 +228,6 @@ test_backoff(void)
 int
 main(void)
 {
-	char cmd[128];
 
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
@@ -239,8 +238,6 @@ main(void)
 	test_emphasise();
 	test_backoff();
 	test_outbox();
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
+	tap_rmtree(tmpdir);
 	return tap_done();
 }

@@ -358,7 +358,7 @@ int
 main(void)
 {
 	_cleanup_free_ char *db = NULL;
-	char errbuf[ERRMSG_MAX], cmd[128];
+	char errbuf[ERRMSG_MAX];
 	struct store *st = NULL;
 
 	if (!mkdtemp(tmpdir)) {
@@ -374,8 +374,6 @@ main(void)
 		test_write_and_deliver(st);
 		store_close(st);
 	}
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
+	tap_rmtree(tmpdir);
 	return tap_done();
 }

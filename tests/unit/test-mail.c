@@ -273,7 +273,6 @@ test_base64(void)
 int
 main(void)
 {
-	char cmd[128];
 
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
@@ -283,8 +282,6 @@ main(void)
 	test_subjects();
 	test_message();
 	test_password();
-	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", tmpdir);
+	tap_rmtree(tmpdir);
 	return tap_done();
 }

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -789,28 +788,6 @@ test_migrate(int current)
 	free(path);
 }
 
-static void
-rm_tmpdir(void)
-{
-	struct dirent *de;
-	DIR *d = opendir(tmpdir);
-	char *p;
-
-	while (d) {
-		de = readdir(d);
-		if (!de)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		p = tmp_path(de->d_name);
-		(void)unlink(p);
-		free(p);
-	}
-	if (d)
-		closedir(d);
-	if (rmdir(tmpdir) < 0)
-		printf("# rmdir %s: %s\n", tmpdir, strerror(errno));
-}
 
 int
 main(void)
@@ -877,6 +854,6 @@ main(void)
 
 	free(path);
 	free(wal);
-	rm_tmpdir();
+	tap_rmtree(tmpdir);
 	return tap_done();
 }

@@ -137,9 +137,7 @@ test_files(void)
 	ok(read_file(path, 3, &data, &len) == -EFBIG, "read over a cap fails");
 	unlink(path);
 	free(path);
-	path = xasprintf("rm -rf %s", dir);
-	(void)!system(path);
-	free(path);
+	tap_rmtree(dir);
 }
 
 static void
