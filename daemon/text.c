@@ -1,7 +1,7 @@
 /*
- * text.c: HTML fragments to plain text (libxml2's HTML parser), entity
- * decoding and Unicode clean-up (utf8proc).  Pure: no I/O, no logging,
- * no network (the parser never loads anything); touches memory only.
+ * text.c: HTML fragments to plain text (one tree-less scan; libxml2's
+ * entity table), entity decoding and Unicode clean-up (utf8proc).  Pure:
+ * no I/O, no logging, no network; touches memory only.
  */
 #include "config.h"
 
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 #include <utf8proc.h>
 
 #include "text.h"
@@ -745,18 +744,100 @@ html_edge(struct buf *b, enum html_kind k, int *pre, bool open)
 	}
 }
 
-static void
-html_text(struct buf *b, const xmlChar *t, bool pre)
+/* An element name, lower-cased; longer ones are nobody we know. */
+#define HTML_NAME_MAX	15
+
+static bool
+name_start(char c)
 {
-	const char *s = (const char *)t;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+name_char(char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '_' || c == ':' || c == '.';
+}
+
+/* Read the element name at s (n bytes) into name; returns its length
+ * in s.  name is "" when too long. */
+static size_t
+html_name(const char *s, size_t n, char name[HTML_NAME_MAX + 1])
+{
+	size_t i = 0;
+
+	while (i < n && name_char(s[i])) {
+		if (i < HTML_NAME_MAX)
+			name[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+			    s[i] | 0x20 : s[i]);
+		i++;
+	}
+	name[i <= HTML_NAME_MAX ? i : 0] = '\0';
+	return i;
+}
+
+/*
+ * Offset of the '>' closing the tag whose attributes start at s[i], or n
+ * when there is none.  As in HTML5, a quote opens a value only after
+ * '=': there '>' is hidden up to the closing quote (if there is one).
+ */
+static size_t
+tag_end(const char *s, size_t i, size_t n)
+{
+	bool after_eq = false;
+
+	for (; i < n; i++) {
+		char c = s[i];
+
+		if (c == '>')
+			return i;
+		if ((c == '"' || c == '\'') && after_eq) {
+			const char *q = memchr(s + i + 1, c, n - i - 1);
+
+			if (q)
+				i = (size_t)(q - s);
+			after_eq = false;
+		} else if (c == '=')
+			after_eq = true;
+		else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+		    c != '\f')
+			after_eq = false;
+	}
+	return n;
+}
+
+/* Case-insensitive search for "</name" from s[i]; n if none. */
+static size_t
+close_find(const char *s, size_t i, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	while (i + 2 + k <= n) {
+		const char *lt = memchr(s + i, '<', n - i);
+
+		if (!lt)
+			break;
+		i = (size_t)(lt - s);
+		if (i + 2 + k <= n && s[i + 1] == '/' &&
+		    strncasecmp(s + i + 2, name, k) == 0 &&
+		    (i + 2 + k == n || !name_char(s[i + 2 + k])))
+			return i;
+		i++;
+	}
+	return n;
+}
+
+/* Text between tags: entities decoded once; outside <pre>, line ends in
+ * the source are just blanks. */
+static void
+html_run(struct buf *b, const char *s, size_t n, bool pre)
+{
 	size_t start = b->len, i;
 
-	if (!s)
-		return;
-	(void)buf_adds(b, s);
+	entities_decode(s, n, b);
 	if (pre)
 		return;
-	/* outside <pre>, line ends in the source are just blanks */
 	for (i = start; i < b->len; i++)
 		if (b->data[i] == '\n' || b->data[i] == '\r' ||
 		    b->data[i] == '\t' || b->data[i] == '\f')
@@ -764,114 +845,101 @@ html_text(struct buf *b, const xmlChar *t, bool pre)
 }
 
 /*
- * html_kind() remembered by name pointer: the parser interns element
- * names in the document's dictionary, so one document repeats the same
- * few pointers.  Same pointer, same string; a miss just asks again.
+ * HTML to raw text in one pass over the markup, without a tree: text
+ * runs are copied with their entities decoded, each tag adds the breaks
+ * its kind asks for, comments, declarations and processing instructions
+ * go, and dropped elements (html_kinds[]) go with their content, up to
+ * their end tag (script and style are raw text: nothing inside them is
+ * a tag).  A dropped element that is never closed drops only its tag,
+ * so a stray <title> cannot swallow the article.  Like browsers, a '<'
+ * that starts no tag is text, and a block element ends an open <p>.
  */
-struct kind_cache {
-	const xmlChar *name[16];
-	enum html_kind kind[16];
-};
-
-static enum html_kind
-html_kind_cached(struct kind_cache *kc, const xmlChar *name)
-{
-	size_t h = ((uintptr_t)name >> 4) & 15;
-
-	if (!name)
-		return HTML_INLINE;
-	if (kc->name[h] != name) {
-		kc->name[h] = name;
-		kc->kind[h] = html_kind(name);
-	}
-	return kc->kind[h];
-}
-
-/* Walk the tree without recursion: garbage may nest deeply. */
 static void
-html_walk(xmlNode *n, struct buf *b)
+html_scan(const char *s, size_t n, struct buf *b)
 {
-	struct kind_cache kc = { .name = { NULL } };
+	char name[HTML_NAME_MAX + 1];
+	bool p_open = false;
 	int pre = 0;
+	size_t i = 0;
 
-	while (n) {
-		if (n->type == XML_ELEMENT_NODE) {
-			enum html_kind k = html_kind_cached(&kc, n->name);
+	while (i < n) {
+		const char *lt = memchr(s + i, '<', n - i);
+		size_t at = lt ? (size_t)(lt - s) : n, len, e;
+		enum html_kind k;
+		bool end;
 
-			if (k != HTML_SKIP) {
-				html_edge(b, k, &pre, true);
-				if (n->children) {
-					n = n->children;
-					continue;
-				}
-				html_edge(b, k, &pre, false);
-			}
-		} else if (n->type == XML_TEXT_NODE ||
-		    n->type == XML_CDATA_SECTION_NODE)
-			html_text(b, n->content, pre > 0);
-		while (!n->next) {
-			n = n->parent;
-			if (!n || n->type != XML_ELEMENT_NODE)
-				return;
-			html_edge(b, html_kind_cached(&kc, n->name), &pre,
-			    false);
+		if (at > i)
+			html_run(b, s + i, at - i, pre > 0);
+		if (at + 1 >= n) {
+			if (at < n)
+				(void)buf_addc(b, '<');
+			break;
 		}
-		n = n->next;
-	}
-}
+		i = at;
+		if (s[i + 1] == '!' && i + 3 < n && s[i + 2] == '-' &&
+		    s[i + 3] == '-') {
+			const char *c = memmem(s + i + 4, n - i - 4, "-->", 3);
 
-/* Last resort when the parser gives nothing back: drop <...> runs. */
-static void
-tags_strip(const char *s, size_t len, struct buf *b)
-{
-	bool tag = false;
-	size_t i;
+			i = c ? (size_t)(c - s) + 3 : n;
+			continue;
+		}
+		if ((s[i + 1] == '!' && i + 2 < n && (name_start(s[i + 2]) ||
+		    s[i + 2] == '[' || s[i + 2] == '>')) || s[i + 1] == '?' ||
+		    (s[i + 1] == '/' && !(i + 2 < n && name_start(s[i + 2])))) {
+			const char *gt = memchr(s + i, '>', n - i);
 
-	for (i = 0; i < len; i++) {
-		if (!tag && s[i] == '<' && i + 1 < len &&
-		    (s[i + 1] == '/' || s[i + 1] == '!' ||
-		    ((s[i + 1] | 0x20) >= 'a' && (s[i + 1] | 0x20) <= 'z')))
-			tag = true;
-		else if (tag && s[i] == '>')
-			tag = false;
-		else if (!tag)
-			(void)buf_addc(b, s[i]);
+			i = gt ? (size_t)(gt - s) + 1 : n;
+			continue;
+		}
+		end = s[i + 1] == '/';
+		if (!end && !name_start(s[i + 1])) {	/* "5<6", "<!'" */
+			(void)buf_addc(b, '<');
+			i++;
+			continue;
+		}
+		len = html_name(s + i + 1 + end, n - i - 1 - end, name);
+		e = tag_end(s, i + 1 + end + len, n);
+		i = e < n ? e + 1 : n;
+		k = html_kind(name[0] ? (const xmlChar *)name : NULL);
+		if (k == HTML_SKIP) {
+			size_t c;
+
+			if (end)
+				continue;
+			c = close_find(s, i, n, name);
+			if (c == n && strcmp(name, "head") == 0)
+				c = close_find(s, i, n, "body") == n ? n :
+				    i;	/* <body> ends an open <head> */
+			if (c == n && strcmp(name, "script") != 0 &&
+			    strcmp(name, "style") != 0)
+				continue;	/* never closed: drop the tag */
+			e = c < n ? tag_end(s, c + 2, n) : n;
+			i = e < n ? e + 1 : n;
+			continue;
+		}
+		if (!end && p_open && k >= HTML_LINE && k != HTML_CELL) {
+			breaks_want(b, 2);	/* the block ends the <p> */
+			p_open = false;
+		}
+		if (strcmp(name, "p") == 0)
+			p_open = !end;
+		html_edge(b, k, &pre, !end);
+		if (pre < 0)
+			pre = 0;	/* a stray </pre> */
 	}
 }
 
 char *
 text_from_html(const char *html, size_t len)
 {
-	struct buf in, raw;
-	htmlDocPtr doc;
+	struct buf raw;
 	char *r;
 
 	if (!html || len == 0)
 		return xstrdup("");
-	/*
-	 * libxml2 falls back to Latin-1 for the rest of the input at the
-	 * first invalid UTF-8 byte and stops at NUL: hand it clean bytes.
-	 */
-	buf_init(&in, 0);
-	chars_filter(html, len, &in);
 	buf_init(&raw, 0);
-	if (in.len > INT_MAX)
-		in.len = INT_MAX;	/* far over FIELD_MAX_BYTES anyway */
-	/*
-	 * No HTML_PARSE_NOIMPLIED: libxml2 2.9 builds wrong trees with it
-	 * ("<b>x</b> y" puts a <p> inside the <b>).  The implied <html>,
-	 * <head> (skipped) and <body> add no text.
-	 */
-	doc = in.len == 0 ? NULL : htmlReadMemory(in.data, (int)in.len, NULL,
-	    "UTF-8", HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
-	if (doc) {
-		html_walk(doc->children, &raw);
-		xmlFreeDoc(doc);
-	} else
-		tags_strip(in.data ? in.data : "", in.len, &raw);
-	buf_done(&in);
-	/* the parser decoded entities once; feeds often escape twice */
+	html_scan(html, len, &raw);
+	/* the scan decoded entities once; feeds often escape twice */
 	r = clean(raw.data ? raw.data : "", raw.len, true, false);
 	buf_done(&raw);
 	return r;
