@@ -619,17 +619,23 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
 	    "apos" };
 	const char *dt = NULL;
 	size_t dtn = 0, i = 0, done = 0, k;
-	bool changed = false;
+	const char *amp = NULL, *lt = NULL;
+	bool changed = false, no_lt = false;
 
 	while (i < n) {
-		const char *amp = memchr(s + i, '&', n - i);
-		const char *lt = memchr(s + i, '<', n - i);
 		size_t j, name_len;
 		bool keep;
 
+		/* each search starts again only once i has passed its find */
+		if (!amp || amp < s + i)
+			amp = memchr(s + i, '&', n - i);
 		if (!amp)
 			break;
-		if (lt && lt < amp) {
+		if (!no_lt && (!lt || lt < s + i)) {
+			lt = memchr(s + i, '<', n - i);
+			no_lt = !lt;
+		}
+		if (lt && lt >= s + i && lt < amp) {
 			size_t end = skip_markup(s, n, (size_t)(lt - s), &dt,
 			    &dtn);
 
@@ -709,6 +715,37 @@ on_xml_error(void *user, xmlErrorPtr e)
 }
 
 /*
+ * The document handed to libxml2 in the chunks it asks for: with
+ * xmlCtxtReadMemory() it would first copy all of it into a buffer of its
+ * own (page faults for a second copy of a big feed), and keep it.
+ */
+struct xml_mem {
+	const char *p;
+	size_t left;
+};
+
+static int
+xml_mem_read(void *ctx, char *out, int len)
+{
+	struct xml_mem *m = ctx;
+	size_t k = len > 0 ? (size_t)len : 0;
+
+	if (k > m->left)
+		k = m->left;
+	memcpy(out, m->p, k);
+	m->p += k;
+	m->left -= k;
+	return (int)k;
+}
+
+static int
+xml_mem_close(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/*
  * Parse UTF-8 XML.  Never XML_PARSE_NOENT or XML_PARSE_DTDLOAD: entities
  * stay references (see text_walk()), external ones are never fetched.
  */
@@ -716,6 +753,7 @@ static xmlDocPtr
 xml_read(const char *s, size_t n, const char *url, struct xml_err *xe,
     bool *ret_recovered)
 {
+	struct xml_mem m = { .p = s, .left = n };
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 
@@ -732,7 +770,7 @@ xml_read(const char *s, size_t n, const char *url, struct xml_err *xe,
 	}
 	ctxt->_private = xe;
 	ctxt->sax->serror = on_xml_error;
-	doc = xmlCtxtReadMemory(ctxt, s, (int)n, url, "UTF-8",
+	doc = xmlCtxtReadIO(ctxt, xml_mem_read, xml_mem_close, &m, url, "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_RECOVER |
 	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC |
 	    XML_PARSE_BIG_LINES | XML_PARSE_COMPACT);
@@ -1772,10 +1810,13 @@ looks_html(const char *s, size_t n)
 static const char not_html[] =
     "not a feed: an HTML page (anti-bot or error page?)";
 
-/* Decode to UTF-8, skip leading white space; the text in *b. */
+/*
+ * Decode to UTF-8: the text in *ret_s, *ret_n, either data itself (bytes
+ * already found valid UTF-8 need no copy) or *b's.
+ */
 static int
 decode(const char *data, size_t len, const char *content_type,
-    struct buf *b, char **ret_encoding)
+    struct buf *b, const char **ret_s, size_t *ret_n, char **ret_encoding)
 {
 	struct encoding tmp[2];
 	char names[4][32];
@@ -1787,14 +1828,19 @@ decode(const char *data, size_t len, const char *content_type,
 	e = choose_encoding(data, len, content_type, tmp, names, &skip,
 	    &valid);
 	buf_init(b, PARSE_MAX_DECODED_BYTES);
-	/* bytes already found valid UTF-8 need no second look */
-	if (valid && !e->iconv)
-		r = buf_add(b, data + skip, len - skip);
-	else
+	if (valid && !e->iconv) {
+		if (len - skip > PARSE_MAX_DECODED_BYTES)
+			return -EFBIG;
+		*ret_s = data + skip;
+		*ret_n = len - skip;
+	} else {
 		r = convert(e, data + skip, len - skip, b);
-	if (r < 0) {
-		buf_done(b);
-		return r;
+		if (r < 0) {
+			buf_done(b);
+			return r;
+		}
+		*ret_s = b->data ? b->data : "";
+		*ret_n = b->len;
 	}
 	*ret_encoding = xstrdup(e->name);
 	return 0;
@@ -1834,13 +1880,11 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	errbuf[0] = '\0';
 	if (!data)
 		len = 0;
-	r = decode(data ? data : "", len, content_type, &b, &enc);
+	r = decode(data ? data : "", len, content_type, &b, &s, &n, &enc);
 	if (r < 0) {
 		snprintf(errbuf, ERRMSG_MAX, "document too large once decoded");
 		return r;
 	}
-	s = b.data ? b.data : "";
-	n = b.len;
 	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
 		s++;
 		n--;
@@ -1982,21 +2026,25 @@ parse_opml(const char *data, size_t len, const char *file,
 	xmlNodePtr root;
 	struct buf b;
 	char *enc = NULL;
+	const char *s;
+	size_t n_s, i;
 	bool recovered;
 	int problems = 0, r;
 
-	r = decode(data ? data : "", data ? len : 0, NULL, &b, &enc);
+	r = decode(data ? data : "", data ? len : 0, NULL, &b, &s, &n_s, &enc);
 	if (r < 0) {
 		diag_add(d, file, 0, "file too large");
 		return 1;
 	}
 	free(enc);
-	if (b.len == 0 || strspn(b.data, " \t\r\n") == b.len) {
+	for (i = 0; i < n_s && strchr(" \t\r\n", s[i]) && s[i]; i++)
+		;
+	if (i == n_s) {
 		diag_add(d, file, 0, "empty OPML file");
 		buf_done(&b);
 		return 1;
 	}
-	doc = xml_read(b.data, b.len, NULL, &xe, &recovered);
+	doc = xml_read(s, n_s, NULL, &xe, &recovered);
 	buf_done(&b);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (recovered || !root) {

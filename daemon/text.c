@@ -200,14 +200,17 @@ is_odd_space(int32_t c)
 
 /*
  * Room for n more bytes (and the NUL) in b, for the loops below that
- * write bytes straight into it: one allocation per text, not one call
- * per character.
+ * write bytes straight into it: not one call per character.  Grows by
+ * half at least, as callers append many short runs to one buffer.
  */
 static char *
 room(struct buf *b, size_t n)
 {
 	if (!b->data || b->alloc < b->len + n + 1) {
-		b->alloc = b->len + n + 1;
+		size_t want = b->len + n + 1;
+
+		b->alloc = want > b->alloc + b->alloc / 2 ? want :
+		    b->alloc + b->alloc / 2;
 		b->data = xrealloc(b->data, b->alloc);
 	}
 	return b->data + b->len;
@@ -230,11 +233,12 @@ put_cp(char *d, int32_t c)
 }
 
 /*
- * How many bytes at p (n bytes, n > 0, p[0] printable ASCII) are printable
- * ASCII (0x20-0x7e): whole words of 8 first, then byte by byte.
+ * How many bytes at p (n bytes) are ASCII from lo to 0x7e: whole words
+ * of 8 first, then byte by byte.  lo is 0x20 (printable) or 0x21
+ * (printable but the space).
  */
-static size_t
-ascii_plain_span(const unsigned char *p, size_t n)
+static inline size_t
+ascii_span_from(const unsigned char *p, size_t n, unsigned char lo)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);
 	const uint64_t high = UINT64_C(0x8080808080808080);
@@ -244,21 +248,45 @@ ascii_plain_span(const unsigned char *p, size_t n)
 	while (n - i >= 8) {
 		memcpy(&w, p + i, 8);
 		x = w ^ (ones * 0x7f);	/* a zero byte where w has 0x7f */
-		if (((w | (w - ones * 0x20) | ((x - ones) & ~x)) & high) != 0)
+		if (((w | (w - ones * lo) | ((x - ones) & ~x)) & high) != 0)
 			break;
 		i += 8;
 	}
-	while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+	while (i < n && p[i] >= lo && p[i] < 0x7f)
 		i++;
 	return i;
 }
 
 /*
- * Valid UTF-8 with controls and invisible characters dropped, odd spaces
- * made ' ' and every line end made '\n'.  Each invalid byte is U+FFFD.
+ * Write character c (from the text, or an entity) at d as the filter
+ * below wants it; returns the end.  With flat (HTML outside <pre>),
+ * the source's line ends, tabs and form feeds are blanks.
+ */
+static inline char *
+filter_char(char *d, int32_t c, bool flat)
+{
+	if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
+		if (flat)
+			c = ' ';
+		else if (c == '\r')
+			c = '\n';
+	}
+	if (c == 0x85 || c == 0x2028 || c == 0x2029)
+		c = '\n';
+	else if (is_odd_space(c))
+		c = ' ';
+	else if (is_dropped(c))
+		return d;
+	return put_cp(d, c);
+}
+
+/*
+ * Append s to out as valid UTF-8 with controls and invisible characters
+ * dropped, odd spaces made ' ' and every line end made '\n' (a blank
+ * with flat).  Each invalid byte is U+FFFD.
  */
 static void
-chars_filter(const char *s, size_t len, struct buf *out)
+chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	char *d = room(out, 3 * len);	/* U+FFFD for a byte: 3 bytes */
@@ -274,7 +302,7 @@ chars_filter(const char *s, size_t len, struct buf *out)
 		 * of which this filter changes, copied as they are.
 		 */
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			size_t k = ascii_plain_span(p + i, len - i);
+			size_t k = ascii_span_from(p + i, len - i, 0x20);
 
 			memcpy(d, p + i, k);
 			d += k;
@@ -301,20 +329,33 @@ chars_filter(const char *s, size_t len, struct buf *out)
 			}
 		}
 		i += (size_t)n;
-		if (c == '\r') {
-			if (i < len && p[i] == '\n')
-				continue;
-			c = '\n';
-		} else if (c == 0x85 || c == 0x2028 || c == 0x2029)
-			c = '\n';
-		else if (is_odd_space(c))
-			c = ' ';
-		else if (is_dropped(c))
-			continue;
-		d = put_cp(d, c);
+		if (c == '\r' && i < len && p[i] == '\n')
+			continue;	/* CR LF is one line end */
+		d = filter_char(d, c, flat);
 	}
 	out->len = (size_t)(d - out->data);
 	*d = '\0';
+}
+
+/*
+ * Is code point c one that no normalisation form changes and that never
+ * combines with its neighbours?  ASCII, Latin-1 letters, Latin
+ * Extended-A, Cyrillic, common punctuation, CJK ideographs: most news
+ * text, which then needs no utf8proc pass.
+ */
+static inline bool
+nf_stable_cp(uint32_t c)
+{
+	return c < 0x80 ||
+	    (c >= 0xc0 && c <= 0x17e && c != 0x132 && c != 0x133 &&
+	    c != 0x13f && c != 0x140 && c != 0x149) ||
+	    (c >= 0x400 && c <= 0x482) || (c >= 0x48a && c <= 0x4ff) ||
+	    (c >= 0x4e00 && c <= 0x9fff) ||
+	    c == 0xa7 || c == 0xa9 || c == 0xab || c == 0xae ||
+	    c == 0xb0 || c == 0xb1 || c == 0xb6 || c == 0xbb ||
+	    c == 0x2013 || c == 0x2014 || c == 0x2018 || c == 0x2019 ||
+	    (c >= 0x201c && c <= 0x201e) || c == 0x2022 ||
+	    c == 0x3001 || c == 0x3002 || (c >= 0x300a && c <= 0x3011);
 }
 
 /* The match form of one character (after NFC), or c itself. */
@@ -343,25 +384,37 @@ char_normalise(int32_t c)
 
 /*
  * Where the run from p[i] of characters that blanks_fold() copies as they
- * are ends: ASCII but blanks and line ends, and two-byte letters from
- * U+0100 on but ё/Ё when normalising.
+ * are ends: ASCII but line ends, tabs and spaces other than single ones
+ * between two characters of the run, and two-byte letters that are
+ * nf_stable_cp() (but ё/Ё when normalising).
  */
 static inline size_t
 as_is_run(const unsigned char *p, size_t i, size_t len, bool normalise)
 {
+	size_t start = i;
+
 	while (i < len) {
 		unsigned char c = p[i];
 
-		if (c < 0x80) {
-			if (c == ' ' || c == '\t' || c == '\n')
+		if (c > 0x20 && c < 0x7f) {
+			i += ascii_span_from(p + i, len - i, 0x21);
+			continue;
+		}
+		if (c == ' ') {
+			if (i == start || i + 1 == len || p[i + 1] == ' ' ||
+			    p[i + 1] == '\t' || p[i + 1] == '\n')
 				break;
 			i++;
-		} else if (c >= 0xc4 && c <= 0xdf && i + 1 < len &&
-		    !(normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
-		    (c == 0xd0 && p[i + 1] == 0x81))))
-			i += 2;
-		else
+			continue;
+		}
+		if (c < 0x80 || c < 0xc3 || c > 0xd3 || i + 1 >= len ||
+		    !nf_stable_cp((uint32_t)(c & 0x1f) << 6 |
+		    (p[i + 1] & 0x3f)))
 			break;
+		if (normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
+		    (c == 0xd0 && p[i + 1] == 0x81)))
+			break;
+		i += 2;
 	}
 	return i;
 }
@@ -370,10 +423,12 @@ as_is_run(const unsigned char *p, size_t i, size_t len, bool normalise)
  * Fold blanks of valid UTF-8 s into out: runs of spaces and tabs become
  * one space, lines are trimmed, at most one blank line in a row, the
  * whole trimmed.  With normalise, characters go through char_normalise().
+ * Returns whether every character was nf_stable_cp().
  */
-static void
+static bool
 blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 {
+	bool stable = true;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	unsigned newlines = 0;
 	bool space = false, line_has_text = false;
@@ -407,6 +462,8 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 				c = 0xfffd;
 				n = 1;
 			}
+			if (!nf_stable_cp((uint32_t)c))
+				stable = false;
 			if (normalise)
 				c = char_normalise(c);
 		}
@@ -436,55 +493,17 @@ blanks_fold(const char *s, size_t len, bool normalise, struct buf *out)
 	}
 	out->len = (size_t)(d - out->data);
 	*d = '\0';
+	return stable;
 }
 
 /*
- * Is valid UTF-8 s certainly in NFC and NFKC already?  True when every
- * character is one that no normalisation form changes and that never
- * combines with its neighbours: ASCII, Latin-1 letters, Latin
- * Extended-A, Cyrillic, common punctuation, CJK ideographs.  Saves
- * utf8proc's full pass on most news text.
+ * The whole clean-up; entities decoded first when asked to.  s may be
+ * the filter's output already (filtered): then it is filtered again only
+ * when an entity was decoded.
  */
-static bool
-nf_stable(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		uint32_t c = p[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0 && i + 1 < len) {
-			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3f);
-			i += 2;
-		} else if ((c & 0xf0) == 0xe0 && i + 2 < len) {
-			c = (c & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6 |
-			    (p[i + 2] & 0x3f);
-			i += 3;
-		} else
-			return false;
-		if ((c >= 0xc0 && c <= 0x17e && c != 0x132 && c != 0x133 &&
-		    c != 0x13f && c != 0x140 && c != 0x149) ||
-		    (c >= 0x400 && c <= 0x482) || (c >= 0x48a && c <= 0x4ff) ||
-		    (c >= 0x4e00 && c <= 0x9fff) ||
-		    c == 0xa7 || c == 0xa9 || c == 0xab || c == 0xae ||
-		    c == 0xb0 || c == 0xb1 || c == 0xb6 || c == 0xbb ||
-		    c == 0x2013 || c == 0x2014 || c == 0x2018 || c == 0x2019 ||
-		    (c >= 0x201c && c <= 0x201e) || c == 0x2022 ||
-		    c == 0x3001 || c == 0x3002 || (c >= 0x300a && c <= 0x3011))
-			continue;
-		return false;
-	}
-	return true;
-}
-
-/* The whole clean-up; entities decoded first when asked to. */
 static char *
-clean(const char *s, size_t len, bool entities, bool normalise)
+clean(const char *s, size_t len, bool entities, bool normalise,
+    bool filtered)
 {
 	struct buf dec, filt, out;
 	utf8proc_uint8_t *nfc = NULL;
@@ -499,26 +518,36 @@ clean(const char *s, size_t len, bool entities, bool normalise)
 		entities_decode(s, len, &dec);
 		s = dec.data;
 		len = dec.len;
+		filtered = false;
 	}
-	chars_filter(s, len, &filt);
-	buf_done(&dec);
-	if (filt.len == 0) {
+	if (!filtered) {
+		chars_filter(s, len, false, &filt);
+		buf_done(&dec);
+		s = filt.data;
+		len = filt.len;
+	}
+	if (len == 0) {
 		buf_done(&filt);
 		return xstrdup("");
 	}
-	/* the match form is NFKC: ﬁ, ｎ, ² and friends as plain letters */
-	if (nf_stable(filt.data, filt.len)) {
-		blanks_fold(filt.data, filt.len, normalise, &out);
+	/*
+	 * Most text has no character any normalisation form changes: its
+	 * folded form is the result.  Otherwise NFC (the match form NFKC:
+	 * ﬁ, ｎ, ² and friends as plain letters) first, then the fold.
+	 */
+	if (blanks_fold(s, len, normalise, &out)) {
 		buf_done(&filt);
 		return buf_steal(&out);
 	}
-	n = utf8proc_map((const utf8proc_uint8_t *)filt.data,
-	    (utf8proc_ssize_t)filt.len, &nfc, UTF8PROC_COMPOSE |
-	    UTF8PROC_STABLE | (normalise ? UTF8PROC_COMPAT : 0));
+	buf_done(&out);
+	buf_init(&out, 0);
+	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+	    &nfc, UTF8PROC_COMPOSE | UTF8PROC_STABLE |
+	    (normalise ? UTF8PROC_COMPAT : 0));
 	buf_done(&filt);
 	if (n < 0)
 		return NULL;	/* only UTF8PROC_ERROR_NOMEM after the filter */
-	blanks_fold((const char *)nfc, (size_t)n, normalise, &out);
+	(void)blanks_fold((const char *)nfc, (size_t)n, normalise, &out);
 	free(nfc);
 	return buf_steal(&out);
 }
@@ -526,13 +555,13 @@ clean(const char *s, size_t len, bool entities, bool normalise)
 char *
 text_clean(const char *s, size_t len)
 {
-	return clean(s, len, true, false);
+	return clean(s, len, true, false, false);
 }
 
 char *
 text_normalise(const char *s, size_t len)
 {
-	return clean(s, len, true, true);
+	return clean(s, len, true, true, false);
 }
 
 /* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...). */
@@ -828,20 +857,34 @@ close_find(const char *s, size_t i, size_t n, const char *name)
 	return n;
 }
 
-/* Text between tags: entities decoded once; outside <pre>, line ends in
- * the source are just blanks. */
+/*
+ * Text between tags, appended through the character filter with its
+ * entities decoded once; outside <pre>, line ends in the source are just
+ * blanks.
+ */
 static void
 html_run(struct buf *b, const char *s, size_t n, bool pre)
 {
-	size_t start = b->len, i;
+	size_t i = 0;
 
-	entities_decode(s, n, b);
-	if (pre)
-		return;
-	for (i = start; i < b->len; i++)
-		if (b->data[i] == '\n' || b->data[i] == '\r' ||
-		    b->data[i] == '\t' || b->data[i] == '\f')
-			b->data[i] = ' ';
+	while (i < n) {
+		const char *amp = memchr(s + i, '&', n - i);
+		size_t at = amp ? (size_t)(amp - s) : n, used;
+		int32_t cp;
+
+		chars_filter(s + i, at - i, !pre, b);
+		if (!amp)
+			break;
+		used = entity_decode(amp, n - at, &cp);
+		if (used == 0) {
+			(void)buf_addc(b, '&');
+			i = at + 1;
+			continue;
+		}
+		b->len = (size_t)(filter_char(room(b, 4), cp, !pre) - b->data);
+		b->data[b->len] = '\0';
+		i = at + used;
+	}
 }
 
 /*
@@ -940,7 +983,7 @@ text_from_html(const char *html, size_t len)
 	buf_init(&raw, 0);
 	html_scan(html, len, &raw);
 	/* the scan decoded entities once; feeds often escape twice */
-	r = clean(raw.data ? raw.data : "", raw.len, true, false);
+	r = clean(raw.data ? raw.data : "", raw.len, true, false, true);
 	buf_done(&raw);
 	return r;
 }
