@@ -241,8 +241,16 @@ utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
 	while (i < n) {
 		if (p[i] < 0x80)
 			i += ascii_span(p + i, n - i);
+		/* two-byte letters (Cyrillic, Greek, Latin-1) inline */
+		while (i + 1 < n && p[i] >= 0xc2 && p[i] <= 0xdf &&
+		    (p[i + 1] & 0xc0) == 0x80) {
+			multi++;
+			i += 2;
+		}
 		if (i >= n)
 			break;
+		if (p[i] < 0x80)
+			continue;
 		l = utf8_len(p + i, n - i);
 		if (l == 0) {
 			bad++;
@@ -1550,8 +1558,9 @@ streq0(const char *a, const char *b)
 
 struct entries {
 	struct entry *v;
-	uint64_t *hashes;	/* of each key, to find duplicates fast */
-	size_t n, alloc;
+	uint64_t *hashes;	/* of each key */
+	uint32_t *slots;	/* open addressing over hashes: index + 1 */
+	size_t n, alloc, n_slots;
 	size_t n_dropped;
 	bool capped;
 };
@@ -1562,11 +1571,27 @@ find_key(const struct entries *es, const char *key)
 	uint64_t h = hash64(key, strlen(key), 0);
 	size_t i;
 
-	/* Quadratic, but over 64-bit hashes: 10,000 entries cost ~50 ms. */
-	for (i = 0; i < es->n; i++)
-		if (es->hashes[i] == h && strcmp(es->v[i].key, key) == 0)
-			return (ssize_t)i;
+	if (es->n_slots == 0)
+		return -1;
+	for (i = h & (es->n_slots - 1); es->slots[i];
+	    i = (i + 1) & (es->n_slots - 1)) {
+		size_t k = es->slots[i] - 1;
+
+		if (es->hashes[k] == h && strcmp(es->v[k].key, key) == 0)
+			return (ssize_t)k;
+	}
 	return -1;
+}
+
+/* Index entry k (its hash already in es->hashes[k]). */
+static void
+slot_add(struct entries *es, size_t k)
+{
+	size_t i = es->hashes[k] & (es->n_slots - 1);
+
+	while (es->slots[i])
+		i = (i + 1) & (es->n_slots - 1);
+	es->slots[i] = (uint32_t)(k + 1);
 }
 
 /*
@@ -1634,12 +1659,21 @@ add_entry(struct entries *es, struct raw *r)
 		return;
 	}
 	if (es->n == es->alloc) {
+		size_t k;
+
 		es->alloc = es->alloc ? es->alloc * 2 : 16;
 		es->v = xrealloc(es->v, es->alloc * sizeof(*es->v));
 		es->hashes = xrealloc(es->hashes, es->alloc * sizeof(uint64_t));
+		/* at most half full */
+		free(es->slots);
+		es->n_slots = 2 * es->alloc;
+		es->slots = xcalloc(es->n_slots, sizeof(*es->slots));
+		for (k = 0; k < es->n; k++)
+			slot_add(es, k);
 	}
 	es->hashes[es->n] = hash64(e->key, strlen(e->key), 0);
-	es->v[es->n++] = *e;
+	es->v[es->n] = *e;
+	slot_add(es, es->n++);
 	memset(e, 0, sizeof(*e));
 	raw_done(r);
 }
@@ -1954,6 +1988,7 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	d->n_entries = es.n;
 	d->n_dropped = es.n_dropped;
 	free(es.hashes);
+	free(es.slots);
 	if (recovered) {
 		char *w = xasprintf("XML error at line %d (recovered): %s",
 		    xe.line, xe.msg[0] ? xe.msg : "not well-formed");
