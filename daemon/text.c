@@ -397,7 +397,17 @@ as_is_run(const unsigned char *p, size_t i, size_t len, bool normalise)
 		unsigned char c = p[i];
 
 		if (c > 0x20 && c < 0x7f) {
-			i += ascii_span_from(p + i, len - i, 0x21);
+			/* words are short: a byte loop beats word-at-a-time */
+			while (++i < len && p[i] > 0x20 && p[i] < 0x7f)
+				;
+			continue;
+		}
+		if ((c == 0xd0 || c == 0xd1) && i + 1 < len) {
+			/* U+0400-U+047F, Cyrillic: all nf_stable_cp() */
+			if (normalise && ((c == 0xd1 && p[i + 1] == 0x91) ||
+			    (c == 0xd0 && p[i + 1] == 0x81)))
+				break;
+			i += 2;
 			continue;
 		}
 		if (c == ' ') {
@@ -836,12 +846,31 @@ tag_end(const char *s, size_t i, size_t n)
 	return n;
 }
 
+/*
+ * Where the search for each end tag last failed: none of "</name"
+ * occurs from there on, so no later search need look again.  Without it
+ * a field of unclosed <object> tags took quadratic time.
+ */
+struct close_misses {
+	char name[8][HTML_NAME_MAX + 1];
+	size_t from[8];
+	unsigned n;
+};
+
 /* Case-insensitive search for "</name" from s[i]; n if none. */
 static size_t
-close_find(const char *s, size_t i, size_t n, const char *name)
+close_find(const char *s, size_t i, size_t n, const char *name,
+    struct close_misses *cm)
 {
-	size_t k = strlen(name);
+	size_t k = strlen(name), at = i;
+	unsigned m;
 
+	for (m = 0; m < cm->n; m++)
+		if (strcmp(cm->name[m], name) == 0) {
+			if (cm->from[m] <= i)
+				return n;
+			break;
+		}
 	while (i + 2 + k <= n) {
 		const char *lt = memchr(s + i, '<', n - i);
 
@@ -854,6 +883,12 @@ close_find(const char *s, size_t i, size_t n, const char *name)
 			return i;
 		i++;
 	}
+	if (m == cm->n && cm->n < ELEMENTSOF(cm->from)) {
+		snprintf(cm->name[m], sizeof(cm->name[m]), "%s", name);
+		cm->n++;
+	}
+	if (m < cm->n)
+		cm->from[m] = at;
 	return n;
 }
 
@@ -900,6 +935,7 @@ html_run(struct buf *b, const char *s, size_t n, bool pre)
 static void
 html_scan(const char *s, size_t n, struct buf *b)
 {
+	struct close_misses cm = { .n = 0 };
 	char name[HTML_NAME_MAX + 1];
 	bool p_open = false;
 	int pre = 0;
@@ -949,10 +985,7 @@ html_scan(const char *s, size_t n, struct buf *b)
 
 			if (end)
 				continue;
-			c = close_find(s, i, n, name);
-			if (c == n && strcmp(name, "head") == 0)
-				c = close_find(s, i, n, "body") == n ? n :
-				    i;	/* <body> ends an open <head> */
+			c = close_find(s, i, n, name, &cm);
 			if (c == n && strcmp(name, "script") != 0 &&
 			    strcmp(name, "style") != 0)
 				continue;	/* never closed: drop the tag */
