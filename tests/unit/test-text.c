@@ -251,6 +251,52 @@ elapsed(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/*
+ * Each piece of markup repeated to fill a field: every one must convert
+ * in linear time (a quadratic scan takes minutes here, not seconds).
+ */
+static void
+test_hostile_repeats(struct buf *b)
+{
+	static const char *const pieces[] = {
+		"<a href='", "<a x=\"", "<!--", "<![CDATA[", "&#", "&amp;",
+		"<p>", "<pre>", "</pre>", "<", "<a ", "<!x", "<?", "</",
+		"<script>", "<title>", "<head>", "<b>x</b> ", "ё ",
+		"&nbsp;&amp;nbsp;", "<td>", "<br>", "\r\n", "<noscript>x",
+	};
+	struct timespec t0;
+	double worst = 0, sec;
+	const char *slowest = "";
+	size_t i;
+	bool all = true;
+
+	for (i = 0; i < ELEMENTSOF(pieces); i++) {
+		char *s;
+
+		buf_reset(b);
+		while (b->len < FIELD_MAX_BYTES - 32)
+			(void)buf_adds(b, pieces[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		s = text_from_html(b->data, b->len);
+		if (!s || !utf8_valid(s, strlen(s)))
+			all = false;
+		free(s);
+		s = text_normalise(b->data, b->len);
+		if (!s)
+			all = false;
+		free(s);
+		sec = elapsed(&t0);
+		if (sec > worst) {
+			worst = sec;
+			slowest = pieces[i];
+		}
+	}
+	ok(all, "%zu kinds of repeated markup convert to valid text",
+	    ELEMENTSOF(pieces));
+	ok(worst < tap_time_limit(10.0),
+	    "each in linear time: slowest '%s' took %.2f s", slowest, worst);
+}
+
 static void
 test_huge(void)
 {
@@ -302,6 +348,7 @@ test_huge(void)
 	ok(sec < tap_time_limit(10.0),
 	    "1 MiB of unclosed dropped elements in %.2f s", sec);
 	free(s);
+	test_hostile_repeats(&b);
 	buf_done(&b);
 }
 
