@@ -75,6 +75,7 @@ enum alert_in {
 struct term_part {
 	size_t offset;
 	unsigned line;
+	bool free;			/* no literal: may start anywhere */
 };
 
 struct term {
@@ -92,6 +93,7 @@ struct term {
 	bool always;			/* a part without literal: no prefilter */
 	pcre2_code *code;
 	pcre2_code *code_at;		/* anchored, for the prefilter's places */
+	pcre2_code *code_free;		/* with always: its free parts alone */
 	bool jit;			/* JIT compiled; else the interpreter */
 };
 
@@ -388,13 +390,14 @@ regex_check(struct reader *rd, struct term *t, const char *re,
 }
 
 static void
-part_add(struct term *t, unsigned line)
+part_add(struct term *t, unsigned line, bool free_part)
 {
 	if (t->pattern.len > 0)
 		(void)buf_addc(&t->pattern, '|');
 	t->parts = xrealloc(t->parts, (t->n_parts + 1) * sizeof(*t->parts));
 	t->parts[t->n_parts].offset = t->pattern.len;
 	t->parts[t->n_parts].line = line;
+	t->parts[t->n_parts].free = free_part;
 	t->n_parts++;
 	(void)buf_adds(&t->pattern, "(?:");
 }
@@ -417,13 +420,15 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			v = xstrdup(value);
 		buf_init(&phrase, 0);
 		if (phrase_compile(rd, v, line, &phrase, &lit) == 0) {
-			if (lit && *lit)
+			bool free_part = !lit || !*lit;
+
+			if (!free_part)
 				strv_push(&t->lits, lit);
 			else {
 				free(lit);
 				t->always = true;
 			}
-			part_add(t, line);
+			part_add(t, line, free_part);
 			(void)buf_add(&t->pattern, phrase.data, phrase.len);
 			(void)buf_addc(&t->pattern, ')');
 		} else
@@ -435,7 +440,7 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			t->bad = true;
 		} else if (regex_check(rd, t, value, line) == 0) {
 			t->always = true;
-			part_add(t, line);
+			part_add(t, line, true);
 			(void)buf_adds(&t->pattern, value);
 			(void)buf_addc(&t->pattern, ')');
 		} else
@@ -698,6 +703,59 @@ match_jit_wanted(void)
 	return !e || !*e || strcmp(e, "0") == 0;
 }
 
+/*
+ * The free parts of a term (those without a literal to anchor on) as one
+ * pattern, in their order, into out.  False when one of them could
+ * match differently tried on its own from where it may start than in
+ * the whole pattern's unanchored run: \G (the start offset), \K (a
+ * match that starts after where it was tried) and backtracking verbs.
+ */
+static bool
+term_free_pattern(const struct term *t, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_parts; i++) {
+		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
+		    t->parts[i + 1].offset - 1 : t->pattern.len;
+		_cleanup_free_ char *part = NULL;
+
+		if (!t->parts[i].free)
+			continue;
+		part = xstrndup(t->pattern.data + a, e - a);
+		if (strstr(part, "\\G") || strstr(part, "\\K") ||
+		    strstr(part, "(*"))
+			return false;
+		if (out->len > 0)
+			(void)buf_addc(out, '|');
+		(void)buf_adds(out, part);
+	}
+	return out->len > 0;
+}
+
+/*
+ * A term with phrases and free parts runs anchored where a phrase may
+ * start (the prefilter's places) and where its free parts alone match
+ * (code_free, unanchored): no match of the whole can start elsewhere.
+ */
+static void
+term_compile_free(struct term *t, uint32_t opts)
+{
+	struct buf re;
+	PCRE2_SIZE off;
+	int err;
+
+	buf_init(&re, 0);
+	if (term_free_pattern(t, &re)) {
+		t->code_free = pcre2_compile((PCRE2_SPTR)re.data, re.len,
+		    opts, &err, &off, NULL);
+		if (t->code_free && t->jit)
+			(void)pcre2_jit_compile(t->code_free,
+			    PCRE2_JIT_COMPLETE);
+	}
+	buf_done(&re);
+}
+
 /* Compile a term's parts to its one pattern, JIT when the kernel lets us. */
 static void
 term_compile(struct reader *rd, struct term *t)
@@ -733,12 +791,14 @@ term_compile(struct reader *rd, struct term *t)
 	t->jit = match_jit_wanted() &&
 	    pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
 	/*
-	 * Phrases only: a second copy tried anchored where the prefilter
-	 * saw a first word.  Without start optimisations, since PCRE2 would
-	 * otherwise look ahead through the text for a required character
-	 * on every try.
+	 * With phrases: a second copy tried anchored where the prefilter
+	 * saw a first word (and where the free parts match).  Without start
+	 * optimisations, since PCRE2 would otherwise look ahead through the
+	 * text for a required character on every try.
 	 */
-	if (!t->always && t->lits) {
+	if (t->always && t->lits)
+		term_compile_free(t, opts);
+	if (t->lits && (!t->always || t->code_free)) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
 		    t->pattern.len, opts | PCRE2_ANCHORED |
 		    PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
@@ -1306,6 +1366,7 @@ term_done(struct term *t)
 	strv_free(t->lits);
 	pcre2_code_free(t->code);
 	pcre2_code_free(t->code_at);
+	pcre2_code_free(t->code_free);
 }
 
 static void
@@ -1435,10 +1496,11 @@ prefilter_make(struct watchlist *w)
 	for (i = 0; i < w->n_terms; i++) {
 		const struct term *t = &w->terms[i];
 
-		if (t->always || !t->lits) {
+		if (t->always || !t->lits)
 			w->always[w->n_always++] = (uint32_t)i;
+		/* anchors only for those that run anchored */
+		if (!t->lits || (t->always && !t->code_at))
 			continue;
-		}
 		for (j = 0; t->lits[j]; j++) {
 			char **words = strv_split(t->lits[j], "\n");
 			uint32_t need = 0;
@@ -1738,6 +1800,16 @@ limit_error(int rc)
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* Room for one more span in an array of n: capacity doubles at powers of
+ * two (at most MATCH_MAX_SPANS per field, so few reallocations). */
+static struct hit_span *
+span_grow(struct hit_span *v, size_t n)
+{
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		v = xrealloc(v, (n < 8 ? 8 : 2 * n) * sizeof(*v));
+	return v;
+}
+
 /* All non-empty matches of t in text; false when a limit was hit. */
 static bool
 term_run(const struct watchset *s, const struct term *t, const char *text,
@@ -1763,8 +1835,7 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 		if (b > a) {
 			struct hit_span *sp;
 
-			f->spans = xrealloc(f->spans,
-			    (f->n_spans + 1) * sizeof(*f->spans));
+			f->spans = span_grow(f->spans, f->n_spans);
 			sp = &f->spans[f->n_spans++];
 			sp->field = field;
 			sp->start = a;
@@ -1787,9 +1858,32 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 }
 
 /*
- * The same matches as term_run() for a term whose every phrase starts
- * with a literal word: tried anchored at each place where a first word
- * occurs (sorted), since no match can start anywhere else.
+ * Where t's free parts (code_free) next match from start on, in *ret;
+ * SIZE_MAX when nowhere.  False when a limit was hit.
+ */
+static bool
+free_next(const struct watchset *s, const struct term *t, const char *text,
+    size_t len, size_t start, pcre2_match_data *md, size_t *ret)
+{
+	int rc;
+
+	*ret = SIZE_MAX;
+	if (!t->code_free || start > len)
+		return true;
+	rc = pcre2_match(t->code_free, (PCRE2_SPTR)text, len, start, 0, md,
+	    s->mctx);
+	if (rc >= 0)
+		*ret = pcre2_get_ovector_pointer(md)[0];
+	else if (limit_error(rc))
+		return false;
+	return true;
+}
+
+/*
+ * The same matches as term_run() for a term whose phrases start with a
+ * literal word: tried anchored at each place where a first word occurs
+ * (sorted), and where its free parts match on their own, since no match
+ * can start anywhere else.
  */
 static bool
 term_run_at(const struct watchset *s, const struct term *t,
@@ -1797,37 +1891,46 @@ term_run_at(const struct watchset *s, const struct term *t,
     pcre2_match_data *md, struct term_found *f, const struct anchor *at,
     size_t n_at)
 {
-	size_t i, last_end = 0;
+	size_t i = 0, cur = 0, fr = SIZE_MAX;
+	bool fr_stale = t->code_free != NULL;
 
-	for (i = 0; i < n_at && f->n_field[field] < MATCH_MAX_SPANS; i++) {
+	while (f->n_field[field] < MATCH_MAX_SPANS) {
 		struct hit_span *sp;
 		PCRE2_SIZE *ov;
+		size_t p;
 		int rc;
 
-		if (at[i].start < last_end || at[i].start > len ||
-		    (i > 0 && at[i].start == at[i - 1].start))
-			continue;
-		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len,
-		    at[i].start, 0, md, s->mctx);
-		if (rc == PCRE2_ERROR_NOMATCH)
-			continue;
-		if (rc < 0) {
-			if (limit_error(rc))
+		while (i < n_at && at[i].start < cur)
+			i++;
+		if (fr_stale || (fr != SIZE_MAX && fr < cur)) {
+			if (!free_next(s, t, text, len, cur, md, &fr))
 				return false;
+			fr_stale = false;
+		}
+		p = i < n_at && at[i].start < fr ? at[i].start : fr;
+		if (p > len)
+			break;
+		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len, p, 0, md,
+		    s->mctx);
+		if (rc < 0 && limit_error(rc))
+			return false;
+		ov = pcre2_get_ovector_pointer(md);
+		if (rc < 0 || ov[1] <= ov[0]) {
+			/* on to the next place, a character on */
+			cur = p + 1;
+			while (cur < len &&
+			    ((unsigned char)text[cur] & 0xc0) == 0x80)
+				cur++;
 			continue;
 		}
-		ov = pcre2_get_ovector_pointer(md);
-		if (ov[1] <= ov[0])
-			continue;
-		f->spans = xrealloc(f->spans,
-		    (f->n_spans + 1) * sizeof(*f->spans));
+		f->spans = span_grow(f->spans, f->n_spans);
 		sp = &f->spans[f->n_spans++];
 		sp->field = field;
 		sp->start = ov[0];
 		sp->end = ov[1];
 		sp->term = 0;
 		f->n_field[field]++;
-		last_end = ov[1];
+		cur = ov[1];
 	}
 	return true;
 }
