@@ -1433,7 +1433,9 @@ struct scratch {
 	struct occurrence *occ;
 	size_t n_occ, alloc_occ;
 	struct anchor *anchors;
+	struct anchor *anchors_tmp;	/* for sorting, alloc_anchors too */
 	size_t n_anchors, alloc_anchors;
+	uint32_t *slot_count;		/* by slot + 1, for sorting */
 	struct term_found **found;	/* by term */
 	bool *matched;			/* by term */
 	const uint32_t *map;		/* folded offset -> match form */
@@ -1457,6 +1459,7 @@ scratch_new(const struct watchlist *w)
 	for (i = 0; i < w->n_terms; i++)
 		x->slot[i] = SLOT_NONE;
 	x->cand = xcalloc(w->n_terms + 1, sizeof(uint32_t));
+	x->slot_count = xcalloc(w->n_terms + 2, sizeof(uint32_t));
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
@@ -1476,6 +1479,8 @@ scratch_free(struct scratch *x)
 	free(x->cand);
 	free(x->occ);
 	free(x->anchors);
+	free(x->anchors_tmp);
+	free(x->slot_count);
 	free(x->found);
 	free(x->matched);
 	free(x);
@@ -2024,7 +2029,7 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 	enum alert_in in = a ? a->in : ALERT_IN_ANY;
 	const struct hit_span *first = NULL;
 	struct hit *hit;
-	size_t i, j, n_terms = 0;
+	size_t i, j, n_terms = 0, n_spans = 0;
 
 	h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
 	hit = &h->v[h->n++];
@@ -2034,6 +2039,17 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 	hit->score = a ? a->score : 1;
 	hit->notify = a ? a->notify : true;
 	hit->terms = xcalloc(n_order + 1, sizeof(char *));
+	/* the spans counted first, for one allocation */
+	for (i = 0; i < n_order; i++) {
+		const struct term_found *f = found[order[i]];
+
+		if (!in_field(in, f))
+			continue;
+		for (j = 0; j < f->n_spans; j++)
+			n_spans += span_in(in, &f->spans[j]);
+	}
+	if (n_spans > 0)
+		hit->spans = xcalloc(n_spans, sizeof(*hit->spans));
 	for (i = 0; i < n_order; i++) {
 		const struct term_found *f = found[order[i]];
 
@@ -2044,8 +2060,6 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 
 			if (!span_in(in, &f->spans[j]))
 				continue;
-			hit->spans = xrealloc(hit->spans,
-			    (hit->n_spans + 1) * sizeof(*hit->spans));
 			sp = &hit->spans[hit->n_spans++];
 			*sp = f->spans[j];
 			sp->term = (unsigned)n_terms;
@@ -2085,6 +2099,42 @@ anchor_cmp(const void *x, const void *y)
 	if (a->field != b->field)
 		return a->field < b->field ? -1 : 1;
 	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/*
+ * Sort the anchors by slot, field and start: by slot counting, then by
+ * insertion, since they come field by field and nearly in order of start
+ * (the prefilter reports by end); qsort() when they are far from it.
+ */
+static void
+anchors_sort(struct scratch *x)
+{
+	uint32_t *count = x->slot_count;
+	struct anchor *v = x->anchors_tmp, tmp;
+	size_t i, j, moves = 0;
+
+	memset(count, 0, (x->n_cand + 1) * sizeof(*count));
+	for (i = 0; i < x->n_anchors; i++)
+		count[x->anchors[i].slot + 1]++;
+	for (i = 0; i < x->n_cand; i++)
+		count[i + 1] += count[i];
+	for (i = 0; i < x->n_anchors; i++)
+		v[count[x->anchors[i].slot]++] = x->anchors[i];
+	x->anchors_tmp = x->anchors;
+	x->anchors = v;
+	for (i = 1; i < x->n_anchors; i++) {
+		if (anchor_cmp(&v[i - 1], &v[i]) <= 0)
+			continue;
+		tmp = v[i];
+		for (j = i; j > 0 && anchor_cmp(&v[j - 1], &tmp) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = tmp;
+		moves += i - j;
+		if (moves > 8 * x->n_anchors) {
+			qsort(v, x->n_anchors, sizeof(*v), anchor_cmp);
+			return;
+		}
+	}
 }
 
 /* prefilter_scan()'s callback: note the occurrence, count the words. */
@@ -2172,6 +2222,8 @@ candidates(const struct watchset *s, struct scratch *x,
 				    2 * x->alloc_anchors : 64;
 				x->anchors = xrealloc(x->anchors,
 				    x->alloc_anchors * sizeof(*x->anchors));
+				x->anchors_tmp = xrealloc(x->anchors_tmp,
+				    x->alloc_anchors * sizeof(*x->anchors));
 			}
 			a = &x->anchors[x->n_anchors++];
 			a->slot = x->slot[w->group_term[g]];
@@ -2180,8 +2232,7 @@ candidates(const struct watchset *s, struct scratch *x,
 		}
 	}
 	if (x->n_anchors > 1)
-		qsort(x->anchors, x->n_anchors, sizeof(*x->anchors),
-		    anchor_cmp);
+		anchors_sort(x);
 }
 
 /* Leave the scratch clean for the next entry. */
