@@ -120,9 +120,10 @@ struct watchlist {
 	/*
 	 * The prefilter: every word of every phrase is a literal; a phrase
 	 * (group) is possible when all its words occur, and can only start
-	 * where its first word does.
+	 * where its first word does.  The watchset finds the literals of
+	 * all its watchlists in one pass.
 	 */
-	struct prefilter *pf;
+	char **lit_words;		/* by literal: its folded bytes */
 	uint32_t *lg_start;		/* by literal: its run in lg[] */
 	uint32_t *lg;			/* group << 1 | 1 if its first word */
 	size_t n_lits;
@@ -136,9 +137,18 @@ struct watchlist {
 
 static void scratch_free(struct scratch *x);
 
+/* One literal of one watchlist, under a literal of the watchset. */
+struct list_lit {
+	uint32_t list;
+	uint32_t lit;
+};
+
 struct watchset {
 	struct watchlist **lists;
 	size_t n;
+	struct prefilter *pf;		/* the literals of all lists */
+	uint32_t *ll_start;		/* by its literal: its run in ll[] */
+	struct list_lit *ll;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 	bool naive;			/* every term on every entry (bench) */
@@ -1391,7 +1401,9 @@ watchlist_free(struct watchlist *w)
 		alert_done(&w->alerts[i]);
 	free(w->terms);
 	free(w->alerts);
-	prefilter_free(w->pf);
+	for (i = 0; i < w->n_lits; i++)
+		free(w->lit_words[i]);
+	free(w->lit_words);
 	free(w->lg_start);
 	free(w->lg);
 	free(w->group_term);
@@ -1486,8 +1498,19 @@ scratch_free(struct scratch *x)
 	free(x);
 }
 
+/* A new literal, numbered n_lits. */
+static void
+lit_word_add(struct watchlist *w, const char *word)
+{
+	if (w->n_lits == 0 || (w->n_lits >= 16 &&
+	    (w->n_lits & (w->n_lits - 1)) == 0))
+		w->lit_words = xrealloc(w->lit_words, (w->n_lits < 16 ? 16 :
+		    2 * w->n_lits) * sizeof(*w->lit_words));
+	w->lit_words[w->n_lits++] = xstrdup(word);
+}
+
 /*
- * Each phrase's words into the watchlist's prefilter: a term is a
+ * Each phrase's words numbered as the watchlist's literals: a term is a
  * candidate when all the words of one of its phrases occur.
  */
 static void
@@ -1495,8 +1518,7 @@ prefilter_make(struct watchlist *w)
 {
 	uint32_t *trip_lit = NULL, *trip_val = NULL;
 	size_t n_trip = 0, i, j;
-
-	w->pf = prefilter_new();
+	struct prefilter *pf = prefilter_new();	/* numbers the literals */
 	w->always = xcalloc(w->n_terms + 1, sizeof(*w->always));
 	for (i = 0; i < w->n_terms; i++) {
 		const struct term *t = &w->terms[i];
@@ -1522,8 +1544,10 @@ prefilter_make(struct watchlist *w)
 				    (n_trip + 1) * sizeof(*trip_lit));
 				trip_val = xrealloc(trip_val,
 				    (n_trip + 1) * sizeof(*trip_val));
-				trip_lit[n_trip] = prefilter_add(w->pf, words[k],
+				trip_lit[n_trip] = prefilter_add(pf, words[k],
 				    strlen(words[k]));
+				if (trip_lit[n_trip] == w->n_lits)
+					lit_word_add(w, words[k]);
 				trip_val[n_trip++] = (uint32_t)w->n_groups << 1 |
 				    (k == 0);
 				need++;
@@ -1537,9 +1561,8 @@ prefilter_make(struct watchlist *w)
 			w->group_need[w->n_groups++] = need;
 		}
 	}
-	prefilter_build(w->pf);
+	prefilter_free(pf);
 	/* the groups of each literal, as runs of lg[] */
-	w->n_lits = prefilter_n_literals(w->pf);
 	w->lg_start = xcalloc(w->n_lits + 2, sizeof(*w->lg_start));
 	w->lg = xcalloc(n_trip + 1, sizeof(*w->lg));
 	for (i = 0; i < n_trip; i++)
@@ -1770,9 +1793,59 @@ watchset_free(struct watchset *s)
 	for (i = 0; i < s->n; i++)
 		watchlist_free(s->lists[i]);
 	free(s->lists);
+	prefilter_free(s->pf);
+	free(s->ll_start);
+	free(s->ll);
 	pcre2_jit_stack_free(s->jit_stack);
 	pcre2_match_context_free(s->mctx);
 	free(s);
+}
+
+/*
+ * One automaton for the literals of all the lists (they share many, and
+ * the text is read once), each of its literals mapped to the lists'
+ * literals; built again on each add.
+ */
+static void
+watchset_prefilter(struct watchset *s)
+{
+	uint32_t *gid;
+	size_t n = 0, i, k, m;
+
+	prefilter_free(s->pf);
+	free(s->ll_start);
+	free(s->ll);
+	s->pf = prefilter_new();
+	for (i = 0; i < s->n; i++)
+		n += s->lists[i]->n_lits;
+	gid = xcalloc(n + 1, sizeof(*gid));
+	s->ll = xcalloc(n + 1, sizeof(*s->ll));
+	for (i = 0, m = 0; i < s->n; i++)
+		for (k = 0; k < s->lists[i]->n_lits; k++) {
+			const char *word = s->lists[i]->lit_words[k];
+
+			gid[m++] = prefilter_add(s->pf, word, strlen(word));
+		}
+	prefilter_build(s->pf);
+	/* runs of ll[] by the set's literal, lists in order */
+	s->ll_start = xcalloc(prefilter_n_literals(s->pf) + 2,
+	    sizeof(*s->ll_start));
+	for (m = 0; m < n; m++)
+		s->ll_start[gid[m] + 1]++;
+	for (k = 0; k < prefilter_n_literals(s->pf); k++)
+		s->ll_start[k + 1] += s->ll_start[k];
+	for (i = 0, m = 0; i < s->n; i++)
+		for (k = 0; k < s->lists[i]->n_lits; k++, m++) {
+			struct list_lit *l = &s->ll[s->ll_start[gid[m]]++];
+
+			l->list = (uint32_t)i;
+			l->lit = (uint32_t)k;
+		}
+	/* the fill moved each start to the next one's: move them back */
+	for (k = prefilter_n_literals(s->pf); k > 0; k--)
+		s->ll_start[k] = s->ll_start[k - 1];
+	s->ll_start[0] = 0;
+	free(gid);
 }
 
 int
@@ -1786,6 +1859,7 @@ watchset_add(struct watchset *s, struct watchlist *w)
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	s->lists = xrealloc(s->lists, (s->n + 1) * sizeof(*s->lists));
 	s->lists[s->n++] = w;
+	watchset_prefilter(s);
 	return 0;
 }
 
@@ -2168,35 +2242,58 @@ on_literal(void *ud, uint32_t lit, size_t start)
 	}
 }
 
-/*
- * The terms worth running, in x->cand (sorted): those with a phrase
- * whose words the prefilter all found in the folded text, with the
- * places their phrases may start in x->anchors, and those it cannot
- * rule out.
- */
+/* prefilter_scan()'s callback for the watchset: to each list's. */
 static void
-candidates(const struct watchset *s, struct scratch *x,
+on_set_literal(void *ud, uint32_t lit, size_t start)
+{
+	const struct watchset *s = ud;
+	uint32_t k;
+
+	for (k = s->ll_start[lit]; k < s->ll_start[lit + 1]; k++)
+		on_literal(s->lists[s->ll[k].list]->x, s->ll[k].lit, start);
+}
+
+/* Every literal of every list in the folded fields, to each scratch. */
+static void
+watchset_scan(const struct watchset *s,
     const char *const fold[HIT_FIELD_MAX],
     const size_t fold_len[HIT_FIELD_MAX],
     const uint32_t *const map[HIT_FIELD_MAX])
 {
+	size_t i;
+	unsigned f;
+
+	if (!s->pf)
+		return;
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		for (i = 0; i < s->n; i++)
+			if (s->lists[i]->x) {
+				s->lists[i]->x->field = f;
+				s->lists[i]->x->map = map[f];
+			}
+		prefilter_scan(s->pf, fold[f], fold_len[f], on_set_literal,
+		    (void *)s);
+	}
+}
+
+/*
+ * The terms worth running, in x->cand (sorted): those with a phrase
+ * whose words the prefilter all found in the folded text (watchset_scan()
+ * ran), with the places their phrases may start in x->anchors, and those
+ * it cannot rule out.
+ */
+static void
+candidates(const struct watchset *s, struct scratch *x)
+{
 	const struct watchlist *w = x->w;
 	size_t i;
 	uint32_t k;
-	unsigned f;
 
-	x->n_cand = 0;
-	x->n_anchors = 0;
 	if (s->naive) {
+		x->n_cand = 0;
 		for (i = 0; i < w->n_terms; i++)
 			x->cand[x->n_cand++] = (uint32_t)i;
 		return;
-	}
-	x->n_occ = 0;
-	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		x->field = f;
-		x->map = map[f];
-		prefilter_scan(w->pf, fold[f], fold_len[f], on_literal, x);
 	}
 	for (i = 0; i < w->n_always; i++)
 		if (!x->term_seen[w->always[i]]) {
@@ -2265,10 +2362,7 @@ scratch_reset(struct scratch *x)
 static void
 watchlist_match(const struct watchset *s, const struct watchlist *w,
     const char *const text[HIT_FIELD_MAX],
-    const size_t text_len[HIT_FIELD_MAX],
-    const char *const fold[HIT_FIELD_MAX],
-    const size_t fold_len[HIT_FIELD_MAX],
-    const uint32_t *const map[HIT_FIELD_MAX], pcre2_match_data *md,
+    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
     struct hits *h, bool *limited)
 {
 	struct scratch *x = w->x;
@@ -2279,7 +2373,7 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 
 	if (w->n_terms == 0 || !x)
 		return;
-	candidates(s, x, fold, fold_len, map);
+	candidates(s, x);
 	slots = xcalloc(x->n_cand + 1, sizeof(*slots));
 	all = xcalloc(x->n_cand + 1, sizeof(*all));
 	for (i = 0; i < x->n_cand; i++) {
@@ -2457,10 +2551,12 @@ match_entry(const struct watchset *s, const struct entry *e,
 	}
 	if (!md)
 		goto out;
+	if (!s->naive)
+		watchset_scan(s, (const char *const *)fold, fold_len,
+		    (const uint32_t *const *)map);
 	for (i = 0; i < s->n; i++)
 		watchlist_match(s, s->lists[i], (const char *const *)text,
-		    text_len, (const char *const *)fold, fold_len,
-		    (const uint32_t *const *)map, md, &h, &limited);
+		    text_len, md, &h, &limited);
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;
