@@ -125,7 +125,8 @@ struct watchlist {
 	 */
 	char **lit_words;		/* by literal: its folded bytes */
 	uint32_t *lg_start;		/* by literal: its run in lg[] */
-	uint32_t *lg;			/* group << 1 | 1 if its first word */
+	uint32_t *lg;			/* group << 1 | 1 if its first word;
+					 * first words first in each run */
 	size_t n_lits;
 	uint32_t *group_term;		/* by group: its term */
 	uint32_t *group_need;		/* by group: its distinct words */
@@ -1572,9 +1573,12 @@ prefilter_make(struct watchlist *w)
 	{
 		uint32_t *fill = xcalloc(w->n_lits + 1, sizeof(*fill));
 
-		for (i = 0; i < n_trip; i++)
-			w->lg[w->lg_start[trip_lit[i]] + fill[trip_lit[i]]++] =
-			    trip_val[i];
+		/* first words first: candidates() stops at the others */
+		for (j = 0; j < 2; j++)
+			for (i = 0; i < n_trip; i++)
+				if ((trip_val[i] & 1) != j)
+					w->lg[w->lg_start[trip_lit[i]] +
+					    fill[trip_lit[i]]++] = trip_val[i];
 		free(fill);
 	}
 	free(trip_lit);
@@ -2312,7 +2316,9 @@ candidates(const struct watchset *s, struct scratch *x)
 			uint32_t g = w->lg[k] >> 1;
 			struct anchor *a;
 
-			if (!(w->lg[k] & 1) || x->have[g] < w->group_need[g])
+			if (!(w->lg[k] & 1))
+				break;		/* not a first word, nor the rest */
+			if (x->have[g] < w->group_need[g])
 				continue;
 			if (x->n_anchors == x->alloc_anchors) {
 				x->alloc_anchors = x->alloc_anchors ?
