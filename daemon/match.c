@@ -95,6 +95,9 @@ struct term {
 	pcre2_code *code_at;		/* anchored, for the prefilter's places */
 	pcre2_code *code_free;		/* with always: its free parts alone */
 	bool jit;			/* JIT compiled; else the interpreter */
+	char *key;			/* with always: its pattern, for twins */
+	uint32_t twin;			/* its place in the set's twins or
+					 * TWIN_NONE */
 };
 
 struct alert {
@@ -138,6 +141,20 @@ struct watchlist {
 
 static void scratch_free(struct scratch *x);
 
+/*
+ * Terms that the prefilter cannot rule out, which run on every entry, are
+ * often the same in several lists of a set (one for the subject in each):
+ * the first to run keeps what it found for the others.
+ */
+#define TWIN_NONE	UINT32_MAX
+
+struct twin {
+	bool done;			/* this entry */
+	struct hit_span *spans;
+	size_t n_spans;
+	size_t n_field[HIT_FIELD_MAX];
+};
+
 /* One literal of one watchlist, under a literal of the watchset. */
 struct list_lit {
 	uint32_t list;
@@ -150,6 +167,8 @@ struct watchset {
 	struct prefilter *pf;		/* the literals of all lists */
 	uint32_t *ll_start;		/* by its literal: its run in ll[] */
 	struct list_lit *ll;
+	struct twin *twins;		/* working memory of match_entry() */
+	size_t n_twins;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 	bool naive;			/* every term on every entry (bench) */
@@ -809,6 +828,9 @@ term_compile(struct reader *rd, struct term *t)
 	 */
 	if (t->always && t->lits)
 		term_compile_free(t, opts);
+	if (t->always)
+		t->key = xstrndup(t->pattern.data, t->pattern.len);
+	t->twin = TWIN_NONE;
 	if (t->lits && (!t->always || t->code_free)) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
 		    t->pattern.len, opts | PCRE2_ANCHORED |
@@ -1378,6 +1400,7 @@ term_done(struct term *t)
 	pcre2_code_free(t->code);
 	pcre2_code_free(t->code_at);
 	pcre2_code_free(t->code_free);
+	free(t->key);
 }
 
 static void
@@ -1800,6 +1823,9 @@ watchset_free(struct watchset *s)
 	prefilter_free(s->pf);
 	free(s->ll_start);
 	free(s->ll);
+	for (i = 0; i < s->n_twins; i++)
+		free(s->twins[i].spans);
+	free(s->twins);
 	pcre2_jit_stack_free(s->jit_stack);
 	pcre2_match_context_free(s->mctx);
 	free(s);
@@ -1852,6 +1878,56 @@ watchset_prefilter(struct watchset *s)
 	free(gid);
 }
 
+static int
+term_key_cmp(const void *x, const void *y)
+{
+	const struct term *a = *(const struct term *const *)x;
+	const struct term *b = *(const struct term *const *)y;
+
+	if (a->case_sensitive != b->case_sensitive)
+		return a->case_sensitive ? 1 : -1;
+	return strcmp(a->key, b->key);
+}
+
+/* The terms with a key that are in the set more than once: twins. */
+static void
+watchset_twins(struct watchset *s)
+{
+	struct term **v = NULL;
+	size_t n = 0, i, j, k;
+
+	for (i = 0; i < s->n_twins; i++)
+		free(s->twins[i].spans);
+	free(s->twins);
+	s->twins = NULL;
+	s->n_twins = 0;
+	for (i = 0; i < s->n; i++)
+		n += s->lists[i]->n_terms;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < s->lists[i]->n_terms; j++) {
+			struct term *t = &s->lists[i]->terms[j];
+
+			t->twin = TWIN_NONE;
+			if (t->key && t->code)
+				v[n++] = t;
+		}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), term_key_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && term_key_cmp(&v[i], &v[j]) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i; k < j; k++)
+			v[k]->twin = (uint32_t)s->n_twins;
+		s->n_twins++;
+	}
+	s->twins = xcalloc(s->n_twins + 1, sizeof(*s->twins));
+	free(v);
+}
+
 int
 watchset_add(struct watchset *s, struct watchlist *w)
 {
@@ -1864,6 +1940,7 @@ watchset_add(struct watchset *s, struct watchlist *w)
 	s->lists = xrealloc(s->lists, (s->n + 1) * sizeof(*s->lists));
 	s->lists[s->n++] = w;
 	watchset_prefilter(s);
+	watchset_twins(s);
 	return 0;
 }
 
@@ -2365,6 +2442,64 @@ scratch_reset(struct scratch *x)
 	x->n_anchors = 0;
 }
 
+/* What t finds in the fields, with its anchors (sorted by field) when it
+ * runs anchored; false when over a limit. */
+static bool
+term_find(const struct watchset *s, const struct term *t,
+    const char *const text[HIT_FIELD_MAX],
+    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
+    struct term_found *tf, const struct anchor *at, size_t n_at)
+{
+	size_t b = 0, e;
+	unsigned f;
+
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		bool fine;
+
+		if (s->naive || !t->code_at)
+			fine = term_run(s, t, text[f], text_len[f],
+			    (enum hit_field)f, md, tf);
+		else {
+			while (b < n_at && at[b].field < f)
+				b++;
+			e = b;
+			while (e < n_at && at[e].field == f)
+				e++;
+			fine = term_run_at(s, t, text[f], text_len[f],
+			    (enum hit_field)f, md, tf, at + b, e - b);
+		}
+		if (!fine)
+			return false;
+	}
+	return true;
+}
+
+/* A twin's find, kept for the others this entry. */
+static void
+twin_keep(struct twin *tw, const struct term_found *tf)
+{
+	tw->done = true;
+	tw->n_spans = tf->n_spans;
+	memcpy(tw->n_field, tf->n_field, sizeof(tw->n_field));
+	if (tf->n_spans > 0) {
+		tw->spans = xrealloc(tw->spans,
+		    tf->n_spans * sizeof(*tw->spans));
+		memcpy(tw->spans, tf->spans, tf->n_spans * sizeof(*tw->spans));
+	}
+}
+
+static void
+twin_take(const struct twin *tw, struct term_found *tf)
+{
+	tf->n_spans = tw->n_spans;
+	memcpy(tf->n_field, tw->n_field, sizeof(tf->n_field));
+	tf->spans = NULL;
+	if (tw->n_spans > 0) {
+		tf->spans = xmalloc(tw->n_spans * sizeof(*tf->spans));
+		memcpy(tf->spans, tw->spans, tw->n_spans * sizeof(*tf->spans));
+	}
+}
+
 static void
 watchlist_match(const struct watchset *s, const struct watchlist *w,
     const char *const text[HIT_FIELD_MAX],
@@ -2375,7 +2510,6 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	struct term_found *slots;
 	unsigned *all;
 	size_t i, n_all = 0, n_slots = 0, a = 0;
-	unsigned f;
 
 	if (w->n_terms == 0 || !x)
 		return;
@@ -2395,32 +2529,17 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 			a_end++;
 		if (!t->code)
 			continue;
-		for (f = 0; f < HIT_FIELD_MAX; f++) {
-			bool fine;
-
-			if (s->naive || !t->code_at)
-				fine = term_run(s, t, text[f], text_len[f],
-				    (enum hit_field)f, md, tf);
-			else {
-				size_t b = a, e;
-
-				while (b < a_end && x->anchors[b].field < f)
-					b++;
-				e = b;
-				while (e < a_end && x->anchors[e].field == f)
-					e++;
-				fine = term_run_at(s, t, text[f], text_len[f],
-				    (enum hit_field)f, md, tf,
-				    x->anchors + b, e - b);
-			}
-			if (!fine) {
-				/* over its limits: no match at all */
-				*limited = true;
-				free(tf->spans);
-				memset(tf, 0, sizeof(*tf));
-				break;
-			}
-		}
+		if (!s->naive && t->twin != TWIN_NONE &&
+		    s->twins[t->twin].done)
+			twin_take(&s->twins[t->twin], tf);
+		else if (!term_find(s, t, text, text_len, md, tf,
+		    x->anchors + a, a_end - a)) {
+			/* over its limits: no match at all */
+			*limited = true;
+			free(tf->spans);
+			memset(tf, 0, sizeof(*tf));
+		} else if (!s->naive && t->twin != TWIN_NONE)
+			twin_keep(&s->twins[t->twin], tf);
 		if (tf->n_spans > 0) {
 			x->found[x->cand[i]] = tf;
 			n_slots++;
@@ -2563,6 +2682,8 @@ match_entry(const struct watchset *s, const struct entry *e,
 	for (i = 0; i < s->n; i++)
 		watchlist_match(s, s->lists[i], (const char *const *)text,
 		    text_len, md, &h, &limited);
+	for (i = 0; i < s->n_twins; i++)
+		s->twins[i].done = false;
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;

@@ -703,6 +703,15 @@ static const char mixed_watch[] =
 	"[alert \"start\"]\nquery = start\n"
 	"[alert \"ree\"]\nquery = ree\n";
 
+/* The same term in a second list (one run serves both). */
+static const char mixed2_watch[] =
+	"[watchlist]\n"
+	"name = mixed2\n"
+	"[term other]\nmatch = REE\n"
+	"[term ree]\nmatch = lanthanide\nregex = \\b(?-i:REEs?)\\b\n"
+	"[alert \"ree2\"]\nquery = ree\n"
+	"[alert \"other\"]\nquery = other\n";
+
 static const struct {
 	const char *alert, *title, *body, *spans;
 } mixed_cases[] = {
@@ -720,6 +729,11 @@ static const struct {
 	{ "ree", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
 	{ "ree", "rees", NULL, NULL },
+	{ "ree2", "REE and ree", "lanthanide REEs, REE-lanthanide",
+	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
+	{ "ree2", "rees", NULL, NULL },
+	{ "other", "REE and ree", "lanthanide REEs, REE-lanthanide",
+	    "0:0-3 0:8-11 1:17-20" },
 };
 
 /* The spans of alert's hit as "field:start-end ...", NULL when none. */
@@ -764,6 +778,8 @@ test_mixed(void)
 		return;
 	}
 	(void)watchset_add(s, w);
+	w = compile(mixed2_watch, strlen(mixed2_watch), "mixed2.watch");
+	ok(w != NULL && watchset_add(s, w) == 0, "a second list with it");
 	for (i = 0; i < ELEMENTSOF(mixed_cases); i++) {
 		got = spans_of(s, mixed_cases[i].alert, mixed_cases[i].title,
 		    mixed_cases[i].body);
