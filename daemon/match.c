@@ -37,6 +37,7 @@
 #define MATCH_HEAP_LIMIT_KIB	20000
 #define MATCH_JIT_STACK_MAX	((size_t)512 * 1024)
 #define MATCH_MAX_SPANS		256	/* kept per term and field */
+#define TERM_FREE_MAX		16	/* free parts run alone, at most */
 #define QUERY_MAX_DEPTH		64	/* nested parentheses and NOTs */
 #define QUERY_MAX_NODES		1000
 
@@ -93,7 +94,8 @@ struct term {
 	bool always;			/* a part without literal: no prefilter */
 	pcre2_code *code;
 	pcre2_code *code_at;		/* anchored, for the prefilter's places */
-	pcre2_code *code_free;		/* with always: its free parts alone */
+	pcre2_code **code_free;		/* with always: its free parts alone */
+	size_t n_free;
 	bool jit;			/* JIT compiled; else the interpreter */
 	char *key;			/* with always: its pattern, for twins */
 	uint32_t twin;			/* its place in the set's twins or
@@ -734,17 +736,24 @@ match_jit_wanted(void)
 }
 
 /*
- * The free parts of a term (those without a literal to anchor on) as one
- * pattern, in their order, into out.  False when one of them could
- * match differently tried on its own from where it may start than in
- * the whole pattern's unanchored run: \G (the start offset), \K (a
- * match that starts after where it was tried) and backtracking verbs.
+ * Whether the free parts of a term (those without a literal to anchor on),
+ * each tried alone from where it may start, find the places where the
+ * whole pattern's unanchored run can start a match, and nothing else.
+ * Not with \G (the start offset), \K (a match that starts after where it
+ * was tried), backtracking verbs, recursion into the whole pattern,
+ * conditions, nor capture groups that several parts would number.
  */
 static bool
-term_free_pattern(const struct term *t, struct buf *out)
+term_free_alone(const struct term *t, size_t n_free)
 {
-	size_t i;
+	static const char *const bad[] = {
+		"\\G", "\\K", "\\g", "(*", "(?R", "(?0", "(?(",
+	};
+	size_t i, k;
 
+	if (n_free == 0 || n_free > TERM_FREE_MAX ||
+	    (n_free > 1 && t->captures > 0))
+		return false;
 	for (i = 0; i < t->n_parts; i++) {
 		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
 		    t->parts[i + 1].offset - 1 : t->pattern.len;
@@ -753,37 +762,53 @@ term_free_pattern(const struct term *t, struct buf *out)
 		if (!t->parts[i].free)
 			continue;
 		part = xstrndup(t->pattern.data + a, e - a);
-		if (strstr(part, "\\G") || strstr(part, "\\K") ||
-		    strstr(part, "(*"))
-			return false;
-		if (out->len > 0)
-			(void)buf_addc(out, '|');
-		(void)buf_adds(out, part);
+		for (k = 0; k < ELEMENTSOF(bad); k++)
+			if (strstr(part, bad[k]))
+				return false;
 	}
-	return out->len > 0;
+	return true;
 }
 
 /*
- * A term with phrases and free parts runs anchored where a phrase may
- * start (the prefilter's places) and where its free parts alone match
- * (code_free, unanchored): no match of the whole can start elsewhere.
+ * A term with free parts and phrases (or several free parts) runs
+ * anchored where a phrase may start (the prefilter's places) and where
+ * one of its free parts alone matches (code_free[], unanchored, each
+ * with PCRE2's own search for its literals): no match of the whole can
+ * start elsewhere.  Leaves n_free 0 when that cannot be done.
  */
 static void
 term_compile_free(struct term *t, uint32_t opts)
 {
-	struct buf re;
+	size_t i, n = 0;
 	PCRE2_SIZE off;
 	int err;
 
-	buf_init(&re, 0);
-	if (term_free_pattern(t, &re)) {
-		t->code_free = pcre2_compile((PCRE2_SPTR)re.data, re.len,
+	for (i = 0; i < t->n_parts; i++)
+		n += t->parts[i].free;
+	if (!term_free_alone(t, n) || (n == 1 && !t->lits))
+		return;
+	t->code_free = xcalloc(n, sizeof(*t->code_free));
+	for (i = 0; i < t->n_parts; i++) {
+		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
+		    t->parts[i + 1].offset - 1 : t->pattern.len;
+		pcre2_code *c;
+
+		if (!t->parts[i].free)
+			continue;
+		c = pcre2_compile((PCRE2_SPTR)t->pattern.data + a, e - a,
 		    opts, &err, &off, NULL);
-		if (t->code_free && t->jit)
-			(void)pcre2_jit_compile(t->code_free,
-			    PCRE2_JIT_COMPLETE);
+		if (!c)
+			break;
+		if (t->jit)
+			(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+		t->code_free[t->n_free++] = c;
 	}
-	buf_done(&re);
+	if (t->n_free < n) {
+		while (t->n_free > 0)
+			pcre2_code_free(t->code_free[--t->n_free]);
+		free(t->code_free);
+		t->code_free = NULL;
+	}
 }
 
 /* Compile a term's parts to its one pattern, JIT when the kernel lets us. */
@@ -826,12 +851,12 @@ term_compile(struct reader *rd, struct term *t)
 	 * optimisations, since PCRE2 would otherwise look ahead through the
 	 * text for a required character on every try.
 	 */
-	if (t->always && t->lits)
+	if (t->always)
 		term_compile_free(t, opts);
 	if (t->always)
 		t->key = xstrndup(t->pattern.data, t->pattern.len);
 	t->twin = TWIN_NONE;
-	if (t->lits && (!t->always || t->code_free)) {
+	if ((t->lits && !t->always) || t->n_free > 0) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
 		    t->pattern.len, opts | PCRE2_ANCHORED |
 		    PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
@@ -1393,13 +1418,17 @@ alert_compile(struct reader *rd, struct alert *a)
 static void
 term_done(struct term *t)
 {
+	size_t i;
+
 	free(t->name);
 	buf_done(&t->pattern);
 	free(t->parts);
 	strv_free(t->lits);
 	pcre2_code_free(t->code);
 	pcre2_code_free(t->code_at);
-	pcre2_code_free(t->code_free);
+	for (i = 0; i < t->n_free; i++)
+		pcre2_code_free(t->code_free[i]);
+	free(t->code_free);
 	free(t->key);
 }
 
@@ -2018,22 +2047,23 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 }
 
 /*
- * Where t's free parts (code_free) next match from start on, in *ret;
- * SIZE_MAX when nowhere.  False when a limit was hit.
+ * Where free part k of t next matches from start on, in fr[k]; SIZE_MAX
+ * when nowhere.  False when a limit was hit.
  */
 static bool
-free_next(const struct watchset *s, const struct term *t, const char *text,
-    size_t len, size_t start, pcre2_match_data *md, size_t *ret)
+free_next(const struct watchset *s, const struct term *t, size_t k,
+    const char *text, size_t len, size_t start, pcre2_match_data *md,
+    size_t *fr)
 {
 	int rc;
 
-	*ret = SIZE_MAX;
-	if (!t->code_free || start > len)
+	fr[k] = SIZE_MAX;
+	if (start > len)
 		return true;
-	rc = pcre2_match(t->code_free, (PCRE2_SPTR)text, len, start, 0, md,
+	rc = pcre2_match(t->code_free[k], (PCRE2_SPTR)text, len, start, 0, md,
 	    s->mctx);
 	if (rc >= 0)
-		*ret = pcre2_get_ovector_pointer(md)[0];
+		fr[k] = pcre2_get_ovector_pointer(md)[0];
 	else if (limit_error(rc))
 		return false;
 	return true;
@@ -2042,8 +2072,8 @@ free_next(const struct watchset *s, const struct term *t, const char *text,
 /*
  * The same matches as term_run() for a term whose phrases start with a
  * literal word: tried anchored at each place where a first word occurs
- * (sorted), and where its free parts match on their own, since no match
- * can start anywhere else.
+ * (sorted), and where one of its free parts matches on its own, since no
+ * match can start anywhere else.
  */
 static bool
 term_run_at(const struct watchset *s, const struct term *t,
@@ -2051,23 +2081,29 @@ term_run_at(const struct watchset *s, const struct term *t,
     pcre2_match_data *md, struct term_found *f, const struct anchor *at,
     size_t n_at)
 {
-	size_t i = 0, cur = 0, fr = SIZE_MAX;
-	bool fr_stale = t->code_free != NULL;
+	size_t fr[TERM_FREE_MAX];	/* where each free part matches next */
+	size_t i = 0, k, cur = 0;
 
+	for (k = 0; k < t->n_free; k++)
+		if (!free_next(s, t, k, text, len, 0, md, fr))
+			return false;
 	while (f->n_field[field] < MATCH_MAX_SPANS) {
 		struct hit_span *sp;
 		PCRE2_SIZE *ov;
-		size_t p;
+		size_t p = SIZE_MAX;
 		int rc;
 
 		while (i < n_at && at[i].start < cur)
 			i++;
-		if (fr_stale || (fr != SIZE_MAX && fr < cur)) {
-			if (!free_next(s, t, text, len, cur, md, &fr))
+		if (i < n_at)
+			p = at[i].start;
+		for (k = 0; k < t->n_free; k++) {
+			if (fr[k] < cur &&
+			    !free_next(s, t, k, text, len, cur, md, fr))
 				return false;
-			fr_stale = false;
+			if (fr[k] < p)
+				p = fr[k];
 		}
-		p = i < n_at && at[i].start < fr ? at[i].start : fr;
 		if (p > len)
 			break;
 		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len, p, 0, md,

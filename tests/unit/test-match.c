@@ -701,7 +701,17 @@ static const char mixed_watch[] =
 	"[alert \"second\"]\nquery = second\n"
 	"[alert \"keep\"]\nquery = keep\n"
 	"[alert \"start\"]\nquery = start\n"
-	"[alert \"ree\"]\nquery = ree\n";
+	"[alert \"ree\"]\nquery = ree\n"
+	"[term us]\nregex = \\bUSA?\\b\nregex = \\bU\\.S\\.(?=\\W|$)\n"
+	"regex = \\bAmerica\\w*\n"
+	"[term spread]\nregex = world\\s+cup\nregex = \\bcup\\s+final\n"
+	"regex = \\bthe\\s+world\n"
+	"[term groups]\nregex = (ab)c\nregex = (de)f\nmatch = xyz\n"
+	"[term rec]\nregex = \\((?:[^()]|(?R))*\\)\nmatch = paren\n"
+	"[alert \"us\"]\nquery = us\n"
+	"[alert \"spread\"]\nquery = spread\n"
+	"[alert \"groups\"]\nquery = groups\n"
+	"[alert \"rec\"]\nquery = rec\n";
 
 /* The same term in a second list (one run serves both). */
 static const char mixed2_watch[] =
@@ -729,6 +739,13 @@ static const struct {
 	{ "ree", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
 	{ "ree", "rees", NULL, NULL },
+	{ "us", "The US, the U.S. and Americans in USA", NULL,
+	    "0:4-6 0:12-16 0:21-30 0:34-37" },
+	{ "spread", "the world cup final", "world cup, cup final",
+	    "0:0-9 0:10-19 1:0-9 1:11-20" },
+	{ "groups", "abc def xyz abcdef", NULL,
+	    "0:0-3 0:4-7 0:8-11 0:12-15 0:15-18" },
+	{ "rec", "(a (b) c) and paren (x", NULL, "0:0-9 0:14-19" },
 	{ "ree2", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
 	{ "ree2", "rees", NULL, NULL },
