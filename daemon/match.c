@@ -96,7 +96,8 @@ struct term {
 	pcre2_code *code_at;		/* anchored, for the prefilter's places */
 	pcre2_code **code_free;		/* with always: its free parts alone */
 	size_t n_free;
-	bool jit;			/* JIT compiled; else the interpreter */
+	bool jit;			/* JIT wanted and working */
+	bool code_jit;			/* code JIT compiled */
 	char *key;			/* with always: its pattern, for twins */
 	uint32_t twin;			/* its place in the set's twins or
 					 * TWIN_NONE */
@@ -735,6 +736,16 @@ match_jit_wanted(void)
 	return !e || !*e || strcmp(e, "0") == 0;
 }
 
+/* JIT compile c when t wants it; the interpreter runs if that fails
+ * (MemoryDenyWriteExecute=yes), and then for t's other patterns too. */
+static bool
+term_jit(struct term *t, pcre2_code *c)
+{
+	if (t->jit && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) != 0)
+		t->jit = false;
+	return t->jit;
+}
+
 /*
  * Whether the free parts of a term (those without a literal to anchor on),
  * each tried alone from where it may start, find the places where the
@@ -799,8 +810,7 @@ term_compile_free(struct term *t, uint32_t opts)
 		    opts, &err, &off, NULL);
 		if (!c)
 			break;
-		if (t->jit)
-			(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+		term_jit(t, c);
 		t->code_free[t->n_free++] = c;
 	}
 	if (t->n_free < n) {
@@ -843,8 +853,7 @@ term_compile(struct reader *rd, struct term *t)
 		    t->name, msg);
 		return;
 	}
-	t->jit = match_jit_wanted() &&
-	    pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+	t->jit = match_jit_wanted();
 	/*
 	 * With phrases: a second copy tried anchored where the prefilter
 	 * saw a first word (and where the free parts match).  Without start
@@ -860,10 +869,13 @@ term_compile(struct reader *rd, struct term *t)
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
 		    t->pattern.len, opts | PCRE2_ANCHORED |
 		    PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
-		if (t->code_at && t->jit)
-			(void)pcre2_jit_compile(t->code_at,
-			    PCRE2_JIT_COMPLETE);
+		if (t->code_at)
+			(void)term_jit(t, t->code_at);
 	}
+	/* the whole runs unanchored only without code_at, or when naive:
+	 * JIT compiled then (watchset_set_naive()), to save its memory */
+	if (!t->code_at)
+		t->code_jit = term_jit(t, t->code);
 	buf_done(&t->pattern);
 }
 
@@ -2736,5 +2748,14 @@ out:
 void
 watchset_set_naive(struct watchset *s, bool naive)
 {
+	size_t i, j;
+
+	for (i = 0; naive && i < s->n; i++)
+		for (j = 0; j < s->lists[i]->n_terms; j++) {
+			struct term *t = &s->lists[i]->terms[j];
+
+			if (t->code && !t->code_jit)
+				t->code_jit = term_jit(t, t->code);
+		}
 	s->naive = naive;
 }
