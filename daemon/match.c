@@ -14,6 +14,8 @@
  *   matches, either order, same field; its sides are terms, ORs, NEARs.
  * - Every phrase word is a prefilter literal; a phrase runs anchored where
  *   its first word occurs once all its words were seen (see HACKING.md).
+ *   A term's regexes each run alone to find where they match; the term
+ *   runs anchored there too (the whole pattern decides which part wins).
  * - The snippet comes from the body when one of the hit's spans is there
  *   (the title is shown beside it anyway), else from the title, and is cut
  *   from the match form of the text.
@@ -810,7 +812,7 @@ term_compile_free(struct term *t, uint32_t opts)
 		    opts, &err, &off, NULL);
 		if (!c)
 			break;
-		term_jit(t, c);
+		(void)term_jit(t, c);
 		t->code_free[t->n_free++] = c;
 	}
 	if (t->n_free < n) {
@@ -860,10 +862,10 @@ term_compile(struct reader *rd, struct term *t)
 	 * optimisations, since PCRE2 would otherwise look ahead through the
 	 * text for a required character on every try.
 	 */
-	if (t->always)
+	if (t->always) {
 		term_compile_free(t, opts);
-	if (t->always)
 		t->key = xstrndup(t->pattern.data, t->pattern.len);
+	}
 	t->twin = TWIN_NONE;
 	if ((t->lits && !t->always) || t->n_free > 0) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
