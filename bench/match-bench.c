@@ -542,7 +542,17 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", d.n ? d.msgs[0] : "compile");
 			return 1;
 		}
-		(void)watchset_add(s, w);	/* builds the automaton */
+		(void)watchset_add(s, w);
+		{
+			/* the set's automaton is built on the first entry */
+			struct entry empty;
+			struct hit *h = NULL;
+			size_t nh = 0;
+
+			memset(&empty, 0, sizeof(empty));
+			if (match_entry(s, &empty, &h, &nh) == 0)
+				hits_free(h, nh);
+		}
 		compile = now() - t0;
 		rss = rss_kib();
 		diag_done(&d);

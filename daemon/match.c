@@ -166,14 +166,21 @@ struct list_lit {
 	uint32_t lit;
 };
 
-struct watchset {
-	struct watchlist **lists;
-	size_t n;
+/* What the set's lists share, built when the first entry after an add
+ * is matched (so that adding many lists stays linear). */
+struct set_index {
+	bool stale;			/* a list was added since */
 	struct prefilter *pf;		/* the literals of all lists */
 	uint32_t *ll_start;		/* by its literal: its run in ll[] */
 	struct list_lit *ll;
 	struct twin *twins;		/* working memory of match_entry() */
 	size_t n_twins;
+};
+
+struct watchset {
+	struct watchlist **lists;
+	size_t n;
+	struct set_index *ix;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 	bool naive;			/* every term on every entry (bench) */
@@ -1837,8 +1844,10 @@ watchset_new(void)
 {
 	struct watchset *s = xcalloc(1, sizeof(*s));
 
+	s->ix = xcalloc(1, sizeof(*s->ix));
 	s->mctx = pcre2_match_context_create(NULL);
 	if (!s->mctx) {
+		free(s->ix);
 		free(s);
 		return NULL;
 	}
@@ -1863,12 +1872,13 @@ watchset_free(struct watchset *s)
 	for (i = 0; i < s->n; i++)
 		watchlist_free(s->lists[i]);
 	free(s->lists);
-	prefilter_free(s->pf);
-	free(s->ll_start);
-	free(s->ll);
-	for (i = 0; i < s->n_twins; i++)
-		free(s->twins[i].spans);
-	free(s->twins);
+	prefilter_free(s->ix->pf);
+	free(s->ix->ll_start);
+	free(s->ix->ll);
+	for (i = 0; i < s->ix->n_twins; i++)
+		free(s->ix->twins[i].spans);
+	free(s->ix->twins);
+	free(s->ix);
 	pcre2_jit_stack_free(s->jit_stack);
 	pcre2_match_context_free(s->mctx);
 	free(s);
@@ -1880,44 +1890,44 @@ watchset_free(struct watchset *s)
  * literals; built again on each add.
  */
 static void
-watchset_prefilter(struct watchset *s)
+watchset_prefilter(const struct watchset *s)
 {
 	uint32_t *gid;
 	size_t n = 0, i, k, m;
 
-	prefilter_free(s->pf);
-	free(s->ll_start);
-	free(s->ll);
-	s->pf = prefilter_new();
+	prefilter_free(s->ix->pf);
+	free(s->ix->ll_start);
+	free(s->ix->ll);
+	s->ix->pf = prefilter_new();
 	for (i = 0; i < s->n; i++)
 		n += s->lists[i]->n_lits;
 	gid = xcalloc(n + 1, sizeof(*gid));
-	s->ll = xcalloc(n + 1, sizeof(*s->ll));
+	s->ix->ll = xcalloc(n + 1, sizeof(*s->ix->ll));
 	for (i = 0, m = 0; i < s->n; i++)
 		for (k = 0; k < s->lists[i]->n_lits; k++) {
 			const char *word = s->lists[i]->lit_words[k];
 
-			gid[m++] = prefilter_add(s->pf, word, strlen(word));
+			gid[m++] = prefilter_add(s->ix->pf, word, strlen(word));
 		}
-	prefilter_build(s->pf);
+	prefilter_build(s->ix->pf);
 	/* runs of ll[] by the set's literal, lists in order */
-	s->ll_start = xcalloc(prefilter_n_literals(s->pf) + 2,
-	    sizeof(*s->ll_start));
+	s->ix->ll_start = xcalloc(prefilter_n_literals(s->ix->pf) + 2,
+	    sizeof(*s->ix->ll_start));
 	for (m = 0; m < n; m++)
-		s->ll_start[gid[m] + 1]++;
-	for (k = 0; k < prefilter_n_literals(s->pf); k++)
-		s->ll_start[k + 1] += s->ll_start[k];
+		s->ix->ll_start[gid[m] + 1]++;
+	for (k = 0; k < prefilter_n_literals(s->ix->pf); k++)
+		s->ix->ll_start[k + 1] += s->ix->ll_start[k];
 	for (i = 0, m = 0; i < s->n; i++)
 		for (k = 0; k < s->lists[i]->n_lits; k++, m++) {
-			struct list_lit *l = &s->ll[s->ll_start[gid[m]]++];
+			struct list_lit *l = &s->ix->ll[s->ix->ll_start[gid[m]]++];
 
 			l->list = (uint32_t)i;
 			l->lit = (uint32_t)k;
 		}
 	/* the fill moved each start to the next one's: move them back */
-	for (k = prefilter_n_literals(s->pf); k > 0; k--)
-		s->ll_start[k] = s->ll_start[k - 1];
-	s->ll_start[0] = 0;
+	for (k = prefilter_n_literals(s->ix->pf); k > 0; k--)
+		s->ix->ll_start[k] = s->ix->ll_start[k - 1];
+	s->ix->ll_start[0] = 0;
 	free(gid);
 }
 
@@ -1934,16 +1944,16 @@ term_key_cmp(const void *x, const void *y)
 
 /* The terms with a key that are in the set more than once: twins. */
 static void
-watchset_twins(struct watchset *s)
+watchset_twins(const struct watchset *s)
 {
 	struct term **v = NULL;
 	size_t n = 0, i, j, k;
 
-	for (i = 0; i < s->n_twins; i++)
-		free(s->twins[i].spans);
-	free(s->twins);
-	s->twins = NULL;
-	s->n_twins = 0;
+	for (i = 0; i < s->ix->n_twins; i++)
+		free(s->ix->twins[i].spans);
+	free(s->ix->twins);
+	s->ix->twins = NULL;
+	s->ix->n_twins = 0;
 	for (i = 0; i < s->n; i++)
 		n += s->lists[i]->n_terms;
 	v = xcalloc(n + 1, sizeof(*v));
@@ -1964,10 +1974,10 @@ watchset_twins(struct watchset *s)
 		if (j - i < 2)
 			continue;
 		for (k = i; k < j; k++)
-			v[k]->twin = (uint32_t)s->n_twins;
-		s->n_twins++;
+			v[k]->twin = (uint32_t)s->ix->n_twins;
+		s->ix->n_twins++;
 	}
-	s->twins = xcalloc(s->n_twins + 1, sizeof(*s->twins));
+	s->ix->twins = xcalloc(s->ix->n_twins + 1, sizeof(*s->ix->twins));
 	free(v);
 }
 
@@ -1982,8 +1992,7 @@ watchset_add(struct watchset *s, struct watchlist *w)
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	s->lists = xrealloc(s->lists, (s->n + 1) * sizeof(*s->lists));
 	s->lists[s->n++] = w;
-	watchset_prefilter(s);
-	watchset_twins(s);
+	s->ix->stale = true;
 	return 0;
 }
 
@@ -2380,8 +2389,8 @@ on_set_literal(void *ud, uint32_t lit, size_t start)
 	const struct watchset *s = ud;
 	uint32_t k;
 
-	for (k = s->ll_start[lit]; k < s->ll_start[lit + 1]; k++)
-		on_literal(s->lists[s->ll[k].list]->x, s->ll[k].lit, start);
+	for (k = s->ix->ll_start[lit]; k < s->ix->ll_start[lit + 1]; k++)
+		on_literal(s->lists[s->ix->ll[k].list]->x, s->ix->ll[k].lit, start);
 }
 
 /* Every literal of every list in the folded fields, to each scratch. */
@@ -2394,7 +2403,7 @@ watchset_scan(const struct watchset *s,
 	size_t i;
 	unsigned f;
 
-	if (!s->pf)
+	if (!s->ix->pf)
 		return;
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
 		for (i = 0; i < s->n; i++)
@@ -2402,7 +2411,7 @@ watchset_scan(const struct watchset *s,
 				s->lists[i]->x->field = f;
 				s->lists[i]->x->map = map[f];
 			}
-		prefilter_scan(s->pf, fold[f], fold_len[f], on_set_literal,
+		prefilter_scan(s->ix->pf, fold[f], fold_len[f], on_set_literal,
 		    (void *)s);
 	}
 }
@@ -2580,8 +2589,8 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 		if (!t->code)
 			continue;
 		if (!s->naive && t->twin != TWIN_NONE &&
-		    s->twins[t->twin].done)
-			twin_take(&s->twins[t->twin], tf);
+		    s->ix->twins[t->twin].done)
+			twin_take(&s->ix->twins[t->twin], tf);
 		else if (!term_find(s, t, text, text_len, md, tf,
 		    x->anchors + a, a_end - a)) {
 			/* over its limits: no match at all */
@@ -2589,7 +2598,7 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 			free(tf->spans);
 			memset(tf, 0, sizeof(*tf));
 		} else if (!s->naive && t->twin != TWIN_NONE)
-			twin_keep(&s->twins[t->twin], tf);
+			twin_keep(&s->ix->twins[t->twin], tf);
 		if (tf->n_spans > 0) {
 			x->found[x->cand[i]] = tf;
 			n_slots++;
@@ -2726,14 +2735,19 @@ match_entry(const struct watchset *s, const struct entry *e,
 	}
 	if (!md)
 		goto out;
+	if (s->ix->stale) {
+		watchset_prefilter(s);
+		watchset_twins(s);
+		s->ix->stale = false;
+	}
 	if (!s->naive)
 		watchset_scan(s, (const char *const *)fold, fold_len,
 		    (const uint32_t *const *)map);
 	for (i = 0; i < s->n; i++)
 		watchlist_match(s, s->lists[i], (const char *const *)text,
 		    text_len, md, &h, &limited);
-	for (i = 0; i < s->n_twins; i++)
-		s->twins[i].done = false;
+	for (i = 0; i < s->ix->n_twins; i++)
+		s->ix->twins[i].done = false;
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;

@@ -795,6 +795,10 @@ test_mixed(void)
 		return;
 	}
 	(void)watchset_add(s, w);
+	got = spans_of(s, "ree", "REE", NULL);
+	is_str(got, "0:0-3", "matched before a second list is added");
+	free(got);
+	/* the set's automaton and twins are made again after an add */
 	w = compile(mixed2_watch, strlen(mixed2_watch), "mixed2.watch");
 	ok(w != NULL && watchset_add(s, w) == 0, "a second list with it");
 	for (i = 0; i < ELEMENTSOF(mixed_cases); i++) {
