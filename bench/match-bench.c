@@ -5,9 +5,14 @@
  * and entries are generated (mixed English and Russian, fixed seed); no
  * I/O but stdout.  Usage: match-bench [RUNS] [ENTRIES] [TERMS]
  * (TERMS: one size instead of 10,000, 1,000, 100 and 10).
+ *
+ * match-bench --dense DIR [RUNS] [ENTRIES]: the *.watch files in DIR
+ * (read once) against entries made only of watch words, as
+ * bench/poll-bench.sh generates them: where matching is dense.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,10 @@
 #define BENCH_ENTRIES		2000
 #define BENCH_WORDS		300	/* words of body per entry */
 #define BENCH_NAIVE_WORK	20000	/* terms x entries for the naive loop */
+#define DENSE_WORDS		230	/* body words per entry (poll-bench.sh) */
+#define DENSE_TITLE_WORDS	8
+#define DENSE_NAIVE		200	/* entries the naive loop runs */
+#define WATCH_MAX		((size_t)1 << 20)	/* bytes per file */
 
 static uint64_t seed = 42;
 
@@ -261,9 +270,11 @@ hits_key(const struct hit *h, size_t n)
 		for (j = 0; h[i].terms[j]; j++)
 			(void)buf_printf(&b, "%s,", h[i].terms[j]);
 		for (j = 0; j < h[i].n_spans; j++)
-			(void)buf_printf(&b, "%zu-%zu,", h[i].spans[j].start,
-			    h[i].spans[j].end);
-		(void)buf_addc(&b, ';');
+			(void)buf_printf(&b, "%d:%zu-%zu/%u,",
+			    (int)h[i].spans[j].field, h[i].spans[j].start,
+			    h[i].spans[j].end, h[i].spans[j].term);
+		(void)buf_printf(&b, "%d,%d,%s;", h[i].score, (int)h[i].notify,
+		    h[i].snippet);
 	}
 	return buf_steal(&b);
 }
@@ -312,6 +323,165 @@ median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The words of bench/poll-bench.sh's feeds. */
+static const char *const dense_words[] = {
+	"rare", "earth", "neodymium", "magnet", "supply", "chain", "export",
+	"licence", "mine", "refinery", "price", "tonne", "dysprosium",
+	"terbium", "lanthanum", "cerium", "quota", "China", "Myanmar",
+	"Australia", "Lynas", "MP", "Materials", "processing", "separation",
+	"market", "demand", "electric", "vehicle", "wind", "turbine", "policy",
+	"tariff",
+};
+
+static void
+dense_text(struct buf *b, size_t words)
+{
+	size_t i;
+
+	for (i = 0; i < words; i++) {
+		if (i > 0)
+			(void)buf_addc(b, ' ');
+		(void)buf_adds(b, dense_words[rnd(ELEMENTSOF(dense_words))]);
+	}
+}
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Every *.watch file in dir into s, in name order. */
+static int
+dense_watchset(const char *dir, struct watchset *s)
+{
+	char **names_v = NULL;
+	struct dirent *de;
+	size_t i, n;
+	DIR *dp = opendir(dir);
+	int r = 0;
+
+	if (!dp) {
+		fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(dp)))
+		if (endswith(de->d_name, ".watch"))
+			(void)strv_push(&names_v, xstrdup(de->d_name));
+	closedir(dp);
+	n = strv_length(names_v);
+	if (n > 1)
+		qsort(names_v, n, sizeof(char *), name_cmp);
+	for (i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir,
+		    names_v[i]);
+		_cleanup_free_ char *data = NULL;
+		struct watchlist *w = NULL;
+		struct diag d;
+		size_t len;
+
+		r = read_file(path, WATCH_MAX, &data, &len);
+		if (r < 0) {
+			fprintf(stderr, "%s: %s\n", path, strerror(-r));
+			break;
+		}
+		diag_init(&d);
+		r = watchlist_compile(data, len, path, &w, &d);
+		if (r < 0)
+			fprintf(stderr, "%s\n", d.n ? d.msgs[0] : path);
+		else
+			r = watchset_add(s, w);
+		diag_done(&d);
+	}
+	strv_free(names_v);
+	if (r == 0 && n == 0) {
+		fprintf(stderr, "%s: no *.watch\n", dir);
+		r = -ENOENT;
+	}
+	return r;
+}
+
+static int
+dense_main(const char *dir, size_t runs, size_t n_entries)
+{
+	struct watchset *s = watchset_new();
+	struct corpus c = { NULL, 0, 0 };
+	size_t i, n_naive, naive_bytes = 0, hits = 0, hits_naive = 0;
+	char **keys, **keys_naive;
+	double med, med_naive, *t, *tn;
+	bool same = true;
+
+	if (dense_watchset(dir, s) < 0) {
+		watchset_free(s);
+		return 1;
+	}
+	t = xcalloc(runs, sizeof(double));
+	tn = xcalloc(runs, sizeof(double));
+	c.e = xcalloc(n_entries, sizeof(*c.e));
+	c.n = n_entries;
+	for (i = 0; i < n_entries; i++) {
+		struct buf title, body;
+
+		buf_init(&title, 0);
+		buf_init(&body, 0);
+		(void)buf_printf(&title, "Feed %zu item %zu: ", i / 50, i % 50);
+		dense_text(&title, DENSE_TITLE_WORDS);
+		dense_text(&body, DENSE_WORDS);
+		c.e[i].title.s = buf_steal(&title);
+		c.e[i].content.s = buf_steal(&body);
+		c.bytes += strlen(c.e[i].title.s) +
+		    strlen(c.e[i].content.s);
+	}
+	n_naive = n_entries < DENSE_NAIVE ? n_entries : DENSE_NAIVE;
+	if (getenv("BENCH_NO_NAIVE"))	/* for profiling: none at all */
+		n_naive = 0;
+	for (i = 0; i < n_naive; i++)
+		naive_bytes += strlen(c.e[i].title.s) +
+		    strlen(c.e[i].content.s);
+	keys = xcalloc(c.n, sizeof(char *));
+	keys_naive = xcalloc(c.n, sizeof(char *));
+	printf("# dense: %zu watchlists from %s, %zu entries of watch words, "
+	    "%.1f MB, %zu runs each (median)\n", watchset_size(s), dir, c.n,
+	    (double)c.bytes / 1e6, runs);
+	for (i = 0; i < runs; i++) {
+		watchset_set_naive(s, false);
+		t[i] = pass(s, &c, c.n, i == 0 ? keys : NULL, &hits);
+		if (n_naive == 0)
+			continue;
+		watchset_set_naive(s, true);
+		tn[i] = pass(s, &c, n_naive, i == 0 ? keys_naive : NULL,
+		    &hits_naive);
+	}
+	for (i = 0; i < n_naive; i++)
+		if (strcmp(keys[i], keys_naive[i]) != 0) {
+			same = false;
+			fprintf(stderr, "entry %zu differs:\n  %s\n  %s\n", i,
+			    keys[i], keys_naive[i]);
+		}
+	med = median(t, runs);
+	med_naive = median(tn, runs);
+	printf("%11s %9s %11s %9s %6s\n", "entries/s", "MB/s", "naive_e/s",
+	    "naive_MB/s", "same");
+	printf("%11.0f %9.2f %11.0f %9.2f %6s\n", (double)c.n / med,
+	    (double)c.bytes / 1e6 / med,
+	    med_naive > 0 ? (double)n_naive / med_naive : 0,
+	    med_naive > 0 ? (double)naive_bytes / 1e6 / med_naive : 0,
+	    n_naive == 0 ? "-" : same ? "yes" : "NO");
+	printf("#   %zu hits over all entries\n", hits);
+	for (i = 0; i < c.n; i++) {
+		free(keys[i]);
+		free(keys_naive[i]);
+		entry_done(&c.e[i]);
+	}
+	free(keys);
+	free(keys_naive);
+	free(c.e);
+	free(t);
+	free(tn);
+	watchset_free(s);
+	return same ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -324,6 +494,17 @@ main(int argc, char **argv)
 	bool same_all = true;
 	size_t k, i;
 
+	if (argc > 2 && strcmp(argv[1], "--dense") == 0) {
+		runs = argc > 3 ? strtoul(argv[3], NULL, 10) : BENCH_RUNS;
+		n_entries = argc > 4 ? strtoul(argv[4], NULL, 10) :
+		    BENCH_ENTRIES;
+		if (runs < 1 || n_entries < 1) {
+			fprintf(stderr, "usage: match-bench --dense DIR "
+			    "[RUNS] [ENTRIES]\n");
+			return 2;
+		}
+		return dense_main(argv[2], runs, n_entries);
+	}
 	if (argc > 3) {
 		sizes[0] = strtoul(argv[3], NULL, 10);
 		n_sizes = 1;
@@ -361,10 +542,20 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", d.n ? d.msgs[0] : "compile");
 			return 1;
 		}
+		(void)watchset_add(s, w);
+		{
+			/* the set's automaton is built on the first entry */
+			struct entry empty;
+			struct hit *h = NULL;
+			size_t nh = 0;
+
+			memset(&empty, 0, sizeof(empty));
+			if (match_entry(s, &empty, &h, &nh) == 0)
+				hits_free(h, nh);
+		}
 		compile = now() - t0;
 		rss = rss_kib();
 		diag_done(&d);
-		(void)watchset_add(s, w);
 
 		/* the naive loop on as many entries as it can do in time */
 		n_naive = BENCH_NAIVE_WORK / n_terms;

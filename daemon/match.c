@@ -14,6 +14,8 @@
  *   matches, either order, same field; its sides are terms, ORs, NEARs.
  * - Every phrase word is a prefilter literal; a phrase runs anchored where
  *   its first word occurs once all its words were seen (see HACKING.md).
+ *   A term's regexes each run alone to find where they match; the term
+ *   runs anchored there too (the whole pattern decides which part wins).
  * - The snippet comes from the body when one of the hit's spans is there
  *   (the title is shown beside it anyway), else from the title, and is cut
  *   from the match form of the text.
@@ -37,6 +39,7 @@
 #define MATCH_HEAP_LIMIT_KIB	20000
 #define MATCH_JIT_STACK_MAX	((size_t)512 * 1024)
 #define MATCH_MAX_SPANS		256	/* kept per term and field */
+#define TERM_FREE_MAX		16	/* free parts run alone, at most */
 #define QUERY_MAX_DEPTH		64	/* nested parentheses and NOTs */
 #define QUERY_MAX_NODES		1000
 
@@ -75,6 +78,7 @@ enum alert_in {
 struct term_part {
 	size_t offset;
 	unsigned line;
+	bool free;			/* no literal: may start anywhere */
 };
 
 struct term {
@@ -92,7 +96,13 @@ struct term {
 	bool always;			/* a part without literal: no prefilter */
 	pcre2_code *code;
 	pcre2_code *code_at;		/* anchored, for the prefilter's places */
-	bool jit;			/* JIT compiled; else the interpreter */
+	pcre2_code **code_free;		/* with always: its free parts alone */
+	size_t n_free;
+	bool jit;			/* JIT wanted and working */
+	bool code_jit;			/* code JIT compiled */
+	char *key;			/* with always: its pattern, for twins */
+	uint32_t twin;			/* its place in the set's twins or
+					 * TWIN_NONE */
 };
 
 struct alert {
@@ -118,11 +128,13 @@ struct watchlist {
 	/*
 	 * The prefilter: every word of every phrase is a literal; a phrase
 	 * (group) is possible when all its words occur, and can only start
-	 * where its first word does.
+	 * where its first word does.  The watchset finds the literals of
+	 * all its watchlists in one pass.
 	 */
-	struct prefilter *pf;
+	char **lit_words;		/* by literal: its folded bytes */
 	uint32_t *lg_start;		/* by literal: its run in lg[] */
-	uint32_t *lg;			/* group << 1 | 1 if its first word */
+	uint32_t *lg;			/* group << 1 | 1 if its first word;
+					 * first words first in each run */
 	size_t n_lits;
 	uint32_t *group_term;		/* by group: its term */
 	uint32_t *group_need;		/* by group: its distinct words */
@@ -134,9 +146,41 @@ struct watchlist {
 
 static void scratch_free(struct scratch *x);
 
+/*
+ * Terms that the prefilter cannot rule out, which run on every entry, are
+ * often the same in several lists of a set (one for the subject in each):
+ * the first to run keeps what it found for the others.
+ */
+#define TWIN_NONE	UINT32_MAX
+
+struct twin {
+	bool done;			/* this entry */
+	struct hit_span *spans;
+	size_t n_spans;
+	size_t n_field[HIT_FIELD_MAX];
+};
+
+/* One literal of one watchlist, under a literal of the watchset. */
+struct list_lit {
+	uint32_t list;
+	uint32_t lit;
+};
+
+/* What the set's lists share, built when the first entry after an add
+ * is matched (so that adding many lists stays linear). */
+struct set_index {
+	bool stale;			/* a list was added since */
+	struct prefilter *pf;		/* the literals of all lists */
+	uint32_t *ll_start;		/* by its literal: its run in ll[] */
+	struct list_lit *ll;
+	struct twin *twins;		/* working memory of match_entry() */
+	size_t n_twins;
+};
+
 struct watchset {
 	struct watchlist **lists;
 	size_t n;
+	struct set_index *ix;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 	bool naive;			/* every term on every entry (bench) */
@@ -388,13 +432,14 @@ regex_check(struct reader *rd, struct term *t, const char *re,
 }
 
 static void
-part_add(struct term *t, unsigned line)
+part_add(struct term *t, unsigned line, bool free_part)
 {
 	if (t->pattern.len > 0)
 		(void)buf_addc(&t->pattern, '|');
 	t->parts = xrealloc(t->parts, (t->n_parts + 1) * sizeof(*t->parts));
 	t->parts[t->n_parts].offset = t->pattern.len;
 	t->parts[t->n_parts].line = line;
+	t->parts[t->n_parts].free = free_part;
 	t->n_parts++;
 	(void)buf_adds(&t->pattern, "(?:");
 }
@@ -417,13 +462,15 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			v = xstrdup(value);
 		buf_init(&phrase, 0);
 		if (phrase_compile(rd, v, line, &phrase, &lit) == 0) {
-			if (lit && *lit)
+			bool free_part = !lit || !*lit;
+
+			if (!free_part)
 				strv_push(&t->lits, lit);
 			else {
 				free(lit);
 				t->always = true;
 			}
-			part_add(t, line);
+			part_add(t, line, free_part);
 			(void)buf_add(&t->pattern, phrase.data, phrase.len);
 			(void)buf_addc(&t->pattern, ')');
 		} else
@@ -435,7 +482,7 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			t->bad = true;
 		} else if (regex_check(rd, t, value, line) == 0) {
 			t->always = true;
-			part_add(t, line);
+			part_add(t, line, true);
 			(void)buf_adds(&t->pattern, value);
 			(void)buf_addc(&t->pattern, ')');
 		} else
@@ -698,6 +745,91 @@ match_jit_wanted(void)
 	return !e || !*e || strcmp(e, "0") == 0;
 }
 
+/* JIT compile c when t wants it; the interpreter runs if that fails
+ * (MemoryDenyWriteExecute=yes), and then for t's other patterns too. */
+static bool
+term_jit(struct term *t, pcre2_code *c)
+{
+	if (t->jit && pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) != 0)
+		t->jit = false;
+	return t->jit;
+}
+
+/*
+ * Whether the free parts of a term (those without a literal to anchor on),
+ * each tried alone from where it may start, find the places where the
+ * whole pattern's unanchored run can start a match, and nothing else.
+ * Not with \G (the start offset), \K (a match that starts after where it
+ * was tried), backtracking verbs, recursion into the whole pattern,
+ * conditions, nor capture groups that several parts would number.
+ */
+static bool
+term_free_alone(const struct term *t, size_t n_free)
+{
+	static const char *const bad[] = {
+		"\\G", "\\K", "\\g", "(*", "(?R", "(?0", "(?(",
+	};
+	size_t i, k;
+
+	if (n_free == 0 || n_free > TERM_FREE_MAX ||
+	    (n_free > 1 && t->captures > 0))
+		return false;
+	for (i = 0; i < t->n_parts; i++) {
+		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
+		    t->parts[i + 1].offset - 1 : t->pattern.len;
+		_cleanup_free_ char *part = NULL;
+
+		if (!t->parts[i].free)
+			continue;
+		part = xstrndup(t->pattern.data + a, e - a);
+		for (k = 0; k < ELEMENTSOF(bad); k++)
+			if (strstr(part, bad[k]))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * A term with free parts and phrases (or several free parts) runs
+ * anchored where a phrase may start (the prefilter's places) and where
+ * one of its free parts alone matches (code_free[], unanchored, each
+ * with PCRE2's own search for its literals): no match of the whole can
+ * start elsewhere.  Leaves n_free 0 when that cannot be done.
+ */
+static void
+term_compile_free(struct term *t, uint32_t opts)
+{
+	size_t i, n = 0;
+	PCRE2_SIZE off;
+	int err;
+
+	for (i = 0; i < t->n_parts; i++)
+		n += t->parts[i].free;
+	if (!term_free_alone(t, n) || (n == 1 && !t->lits))
+		return;
+	t->code_free = xcalloc(n, sizeof(*t->code_free));
+	for (i = 0; i < t->n_parts; i++) {
+		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
+		    t->parts[i + 1].offset - 1 : t->pattern.len;
+		pcre2_code *c;
+
+		if (!t->parts[i].free)
+			continue;
+		c = pcre2_compile((PCRE2_SPTR)t->pattern.data + a, e - a,
+		    opts, &err, &off, NULL);
+		if (!c)
+			break;
+		(void)term_jit(t, c);
+		t->code_free[t->n_free++] = c;
+	}
+	if (t->n_free < n) {
+		while (t->n_free > 0)
+			pcre2_code_free(t->code_free[--t->n_free]);
+		free(t->code_free);
+		t->code_free = NULL;
+	}
+}
+
 /* Compile a term's parts to its one pattern, JIT when the kernel lets us. */
 static void
 term_compile(struct reader *rd, struct term *t)
@@ -730,22 +862,29 @@ term_compile(struct reader *rd, struct term *t)
 		    t->name, msg);
 		return;
 	}
-	t->jit = match_jit_wanted() &&
-	    pcre2_jit_compile(t->code, PCRE2_JIT_COMPLETE) == 0;
+	t->jit = match_jit_wanted();
 	/*
-	 * Phrases only: a second copy tried anchored where the prefilter
-	 * saw a first word.  Without start optimisations, since PCRE2 would
-	 * otherwise look ahead through the text for a required character
-	 * on every try.
+	 * With phrases: a second copy tried anchored where the prefilter
+	 * saw a first word (and where the free parts match).  Without start
+	 * optimisations, since PCRE2 would otherwise look ahead through the
+	 * text for a required character on every try.
 	 */
-	if (!t->always && t->lits) {
+	if (t->always) {
+		term_compile_free(t, opts);
+		t->key = xstrndup(t->pattern.data, t->pattern.len);
+	}
+	t->twin = TWIN_NONE;
+	if ((t->lits && !t->always) || t->n_free > 0) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,
 		    t->pattern.len, opts | PCRE2_ANCHORED |
 		    PCRE2_NO_START_OPTIMIZE, &err, &off, NULL);
-		if (t->code_at && t->jit)
-			(void)pcre2_jit_compile(t->code_at,
-			    PCRE2_JIT_COMPLETE);
+		if (t->code_at)
+			(void)term_jit(t, t->code_at);
 	}
+	/* the whole runs unanchored only without code_at, or when naive:
+	 * JIT compiled then (watchset_set_naive()), to save its memory */
+	if (!t->code_at)
+		t->code_jit = term_jit(t, t->code);
 	buf_done(&t->pattern);
 }
 
@@ -1300,12 +1439,18 @@ alert_compile(struct reader *rd, struct alert *a)
 static void
 term_done(struct term *t)
 {
+	size_t i;
+
 	free(t->name);
 	buf_done(&t->pattern);
 	free(t->parts);
 	strv_free(t->lits);
 	pcre2_code_free(t->code);
 	pcre2_code_free(t->code_at);
+	for (i = 0; i < t->n_free; i++)
+		pcre2_code_free(t->code_free[i]);
+	free(t->code_free);
+	free(t->key);
 }
 
 static void
@@ -1330,7 +1475,9 @@ watchlist_free(struct watchlist *w)
 		alert_done(&w->alerts[i]);
 	free(w->terms);
 	free(w->alerts);
-	prefilter_free(w->pf);
+	for (i = 0; i < w->n_lits; i++)
+		free(w->lit_words[i]);
+	free(w->lit_words);
 	free(w->lg_start);
 	free(w->lg);
 	free(w->group_term);
@@ -1372,7 +1519,9 @@ struct scratch {
 	struct occurrence *occ;
 	size_t n_occ, alloc_occ;
 	struct anchor *anchors;
+	struct anchor *anchors_tmp;	/* for sorting, alloc_anchors too */
 	size_t n_anchors, alloc_anchors;
+	uint32_t *slot_count;		/* by slot + 1, for sorting */
 	struct term_found **found;	/* by term */
 	bool *matched;			/* by term */
 	const uint32_t *map;		/* folded offset -> match form */
@@ -1396,6 +1545,7 @@ scratch_new(const struct watchlist *w)
 	for (i = 0; i < w->n_terms; i++)
 		x->slot[i] = SLOT_NONE;
 	x->cand = xcalloc(w->n_terms + 1, sizeof(uint32_t));
+	x->slot_count = xcalloc(w->n_terms + 2, sizeof(uint32_t));
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
@@ -1415,13 +1565,26 @@ scratch_free(struct scratch *x)
 	free(x->cand);
 	free(x->occ);
 	free(x->anchors);
+	free(x->anchors_tmp);
+	free(x->slot_count);
 	free(x->found);
 	free(x->matched);
 	free(x);
 }
 
+/* A new literal, numbered n_lits. */
+static void
+lit_word_add(struct watchlist *w, const char *word)
+{
+	if (w->n_lits == 0 || (w->n_lits >= 16 &&
+	    (w->n_lits & (w->n_lits - 1)) == 0))
+		w->lit_words = xrealloc(w->lit_words, (w->n_lits < 16 ? 16 :
+		    2 * w->n_lits) * sizeof(*w->lit_words));
+	w->lit_words[w->n_lits++] = xstrdup(word);
+}
+
 /*
- * Each phrase's words into the watchlist's prefilter: a term is a
+ * Each phrase's words numbered as the watchlist's literals: a term is a
  * candidate when all the words of one of its phrases occur.
  */
 static void
@@ -1429,16 +1592,16 @@ prefilter_make(struct watchlist *w)
 {
 	uint32_t *trip_lit = NULL, *trip_val = NULL;
 	size_t n_trip = 0, i, j;
-
-	w->pf = prefilter_new();
+	struct prefilter *pf = prefilter_new();	/* numbers the literals */
 	w->always = xcalloc(w->n_terms + 1, sizeof(*w->always));
 	for (i = 0; i < w->n_terms; i++) {
 		const struct term *t = &w->terms[i];
 
-		if (t->always || !t->lits) {
+		if (t->always || !t->lits)
 			w->always[w->n_always++] = (uint32_t)i;
+		/* anchors only for those that run anchored */
+		if (!t->lits || (t->always && !t->code_at))
 			continue;
-		}
 		for (j = 0; t->lits[j]; j++) {
 			char **words = strv_split(t->lits[j], "\n");
 			uint32_t need = 0;
@@ -1455,8 +1618,10 @@ prefilter_make(struct watchlist *w)
 				    (n_trip + 1) * sizeof(*trip_lit));
 				trip_val = xrealloc(trip_val,
 				    (n_trip + 1) * sizeof(*trip_val));
-				trip_lit[n_trip] = prefilter_add(w->pf, words[k],
+				trip_lit[n_trip] = prefilter_add(pf, words[k],
 				    strlen(words[k]));
+				if (trip_lit[n_trip] == w->n_lits)
+					lit_word_add(w, words[k]);
 				trip_val[n_trip++] = (uint32_t)w->n_groups << 1 |
 				    (k == 0);
 				need++;
@@ -1470,9 +1635,8 @@ prefilter_make(struct watchlist *w)
 			w->group_need[w->n_groups++] = need;
 		}
 	}
-	prefilter_build(w->pf);
+	prefilter_free(pf);
 	/* the groups of each literal, as runs of lg[] */
-	w->n_lits = prefilter_n_literals(w->pf);
 	w->lg_start = xcalloc(w->n_lits + 2, sizeof(*w->lg_start));
 	w->lg = xcalloc(n_trip + 1, sizeof(*w->lg));
 	for (i = 0; i < n_trip; i++)
@@ -1482,9 +1646,12 @@ prefilter_make(struct watchlist *w)
 	{
 		uint32_t *fill = xcalloc(w->n_lits + 1, sizeof(*fill));
 
-		for (i = 0; i < n_trip; i++)
-			w->lg[w->lg_start[trip_lit[i]] + fill[trip_lit[i]]++] =
-			    trip_val[i];
+		/* first words first: candidates() stops at the others */
+		for (j = 0; j < 2; j++)
+			for (i = 0; i < n_trip; i++)
+				if ((trip_val[i] & 1) != j)
+					w->lg[w->lg_start[trip_lit[i]] +
+					    fill[trip_lit[i]]++] = trip_val[i];
 		free(fill);
 	}
 	free(trip_lit);
@@ -1677,8 +1844,10 @@ watchset_new(void)
 {
 	struct watchset *s = xcalloc(1, sizeof(*s));
 
+	s->ix = xcalloc(1, sizeof(*s->ix));
 	s->mctx = pcre2_match_context_create(NULL);
 	if (!s->mctx) {
+		free(s->ix);
 		free(s);
 		return NULL;
 	}
@@ -1703,9 +1872,113 @@ watchset_free(struct watchset *s)
 	for (i = 0; i < s->n; i++)
 		watchlist_free(s->lists[i]);
 	free(s->lists);
+	prefilter_free(s->ix->pf);
+	free(s->ix->ll_start);
+	free(s->ix->ll);
+	for (i = 0; i < s->ix->n_twins; i++)
+		free(s->ix->twins[i].spans);
+	free(s->ix->twins);
+	free(s->ix);
 	pcre2_jit_stack_free(s->jit_stack);
 	pcre2_match_context_free(s->mctx);
 	free(s);
+}
+
+/*
+ * One automaton for the literals of all the lists (they share many, and
+ * the text is read once), each of its literals mapped to the lists'
+ * literals; built again on each add.
+ */
+static void
+watchset_prefilter(const struct watchset *s)
+{
+	uint32_t *gid;
+	size_t n = 0, i, k, m;
+
+	prefilter_free(s->ix->pf);
+	free(s->ix->ll_start);
+	free(s->ix->ll);
+	s->ix->pf = prefilter_new();
+	for (i = 0; i < s->n; i++)
+		n += s->lists[i]->n_lits;
+	gid = xcalloc(n + 1, sizeof(*gid));
+	s->ix->ll = xcalloc(n + 1, sizeof(*s->ix->ll));
+	for (i = 0, m = 0; i < s->n; i++)
+		for (k = 0; k < s->lists[i]->n_lits; k++) {
+			const char *word = s->lists[i]->lit_words[k];
+
+			gid[m++] = prefilter_add(s->ix->pf, word, strlen(word));
+		}
+	prefilter_build(s->ix->pf);
+	/* runs of ll[] by the set's literal, lists in order */
+	s->ix->ll_start = xcalloc(prefilter_n_literals(s->ix->pf) + 2,
+	    sizeof(*s->ix->ll_start));
+	for (m = 0; m < n; m++)
+		s->ix->ll_start[gid[m] + 1]++;
+	for (k = 0; k < prefilter_n_literals(s->ix->pf); k++)
+		s->ix->ll_start[k + 1] += s->ix->ll_start[k];
+	for (i = 0, m = 0; i < s->n; i++)
+		for (k = 0; k < s->lists[i]->n_lits; k++, m++) {
+			struct list_lit *l = &s->ix->ll[s->ix->ll_start[gid[m]]++];
+
+			l->list = (uint32_t)i;
+			l->lit = (uint32_t)k;
+		}
+	/* the fill moved each start to the next one's: move them back */
+	for (k = prefilter_n_literals(s->ix->pf); k > 0; k--)
+		s->ix->ll_start[k] = s->ix->ll_start[k - 1];
+	s->ix->ll_start[0] = 0;
+	free(gid);
+}
+
+static int
+term_key_cmp(const void *x, const void *y)
+{
+	const struct term *a = *(const struct term *const *)x;
+	const struct term *b = *(const struct term *const *)y;
+
+	if (a->case_sensitive != b->case_sensitive)
+		return a->case_sensitive ? 1 : -1;
+	return strcmp(a->key, b->key);
+}
+
+/* The terms with a key that are in the set more than once: twins. */
+static void
+watchset_twins(const struct watchset *s)
+{
+	struct term **v = NULL;
+	size_t n = 0, i, j, k;
+
+	for (i = 0; i < s->ix->n_twins; i++)
+		free(s->ix->twins[i].spans);
+	free(s->ix->twins);
+	s->ix->twins = NULL;
+	s->ix->n_twins = 0;
+	for (i = 0; i < s->n; i++)
+		n += s->lists[i]->n_terms;
+	v = xcalloc(n + 1, sizeof(*v));
+	n = 0;
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < s->lists[i]->n_terms; j++) {
+			struct term *t = &s->lists[i]->terms[j];
+
+			t->twin = TWIN_NONE;
+			if (t->key && t->code)
+				v[n++] = t;
+		}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), term_key_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && term_key_cmp(&v[i], &v[j]) == 0; j++)
+			;
+		if (j - i < 2)
+			continue;
+		for (k = i; k < j; k++)
+			v[k]->twin = (uint32_t)s->ix->n_twins;
+		s->ix->n_twins++;
+	}
+	s->ix->twins = xcalloc(s->ix->n_twins + 1, sizeof(*s->ix->twins));
+	free(v);
 }
 
 int
@@ -1719,6 +1992,7 @@ watchset_add(struct watchset *s, struct watchlist *w)
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	s->lists = xrealloc(s->lists, (s->n + 1) * sizeof(*s->lists));
 	s->lists[s->n++] = w;
+	s->ix->stale = true;
 	return 0;
 }
 
@@ -1736,6 +2010,16 @@ limit_error(int rc)
 {
 	return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
+}
+
+/* Room for one more span in an array of n: capacity doubles at powers of
+ * two (at most MATCH_MAX_SPANS per field, so few reallocations). */
+static struct hit_span *
+span_grow(struct hit_span *v, size_t n)
+{
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		v = xrealloc(v, (n < 8 ? 8 : 2 * n) * sizeof(*v));
+	return v;
 }
 
 /* All non-empty matches of t in text; false when a limit was hit. */
@@ -1763,8 +2047,7 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 		if (b > a) {
 			struct hit_span *sp;
 
-			f->spans = xrealloc(f->spans,
-			    (f->n_spans + 1) * sizeof(*f->spans));
+			f->spans = span_grow(f->spans, f->n_spans);
 			sp = &f->spans[f->n_spans++];
 			sp->field = field;
 			sp->start = a;
@@ -1787,9 +2070,33 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 }
 
 /*
- * The same matches as term_run() for a term whose every phrase starts
- * with a literal word: tried anchored at each place where a first word
- * occurs (sorted), since no match can start anywhere else.
+ * Where free part k of t next matches from start on, in fr[k]; SIZE_MAX
+ * when nowhere.  False when a limit was hit.
+ */
+static bool
+free_next(const struct watchset *s, const struct term *t, size_t k,
+    const char *text, size_t len, size_t start, pcre2_match_data *md,
+    size_t *fr)
+{
+	int rc;
+
+	fr[k] = SIZE_MAX;
+	if (start > len)
+		return true;
+	rc = pcre2_match(t->code_free[k], (PCRE2_SPTR)text, len, start, 0, md,
+	    s->mctx);
+	if (rc >= 0)
+		fr[k] = pcre2_get_ovector_pointer(md)[0];
+	else if (limit_error(rc))
+		return false;
+	return true;
+}
+
+/*
+ * The same matches as term_run() for a term whose phrases start with a
+ * literal word: tried anchored at each place where a first word occurs
+ * (sorted), and where one of its free parts matches on its own, since no
+ * match can start anywhere else.
  */
 static bool
 term_run_at(const struct watchset *s, const struct term *t,
@@ -1797,37 +2104,52 @@ term_run_at(const struct watchset *s, const struct term *t,
     pcre2_match_data *md, struct term_found *f, const struct anchor *at,
     size_t n_at)
 {
-	size_t i, last_end = 0;
+	size_t fr[TERM_FREE_MAX];	/* where each free part matches next */
+	size_t i = 0, k, cur = 0;
 
-	for (i = 0; i < n_at && f->n_field[field] < MATCH_MAX_SPANS; i++) {
+	for (k = 0; k < t->n_free; k++)
+		if (!free_next(s, t, k, text, len, 0, md, fr))
+			return false;
+	while (f->n_field[field] < MATCH_MAX_SPANS) {
 		struct hit_span *sp;
 		PCRE2_SIZE *ov;
+		size_t p = SIZE_MAX;
 		int rc;
 
-		if (at[i].start < last_end || at[i].start > len ||
-		    (i > 0 && at[i].start == at[i - 1].start))
-			continue;
-		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len,
-		    at[i].start, 0, md, s->mctx);
-		if (rc == PCRE2_ERROR_NOMATCH)
-			continue;
-		if (rc < 0) {
-			if (limit_error(rc))
+		while (i < n_at && at[i].start < cur)
+			i++;
+		if (i < n_at)
+			p = at[i].start;
+		for (k = 0; k < t->n_free; k++) {
+			if (fr[k] < cur &&
+			    !free_next(s, t, k, text, len, cur, md, fr))
 				return false;
+			if (fr[k] < p)
+				p = fr[k];
+		}
+		if (p > len)
+			break;
+		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len, p, 0, md,
+		    s->mctx);
+		if (rc < 0 && limit_error(rc))
+			return false;
+		ov = pcre2_get_ovector_pointer(md);
+		if (rc < 0 || ov[1] <= ov[0]) {
+			/* on to the next place, a character on */
+			cur = p + 1;
+			while (cur < len &&
+			    ((unsigned char)text[cur] & 0xc0) == 0x80)
+				cur++;
 			continue;
 		}
-		ov = pcre2_get_ovector_pointer(md);
-		if (ov[1] <= ov[0])
-			continue;
-		f->spans = xrealloc(f->spans,
-		    (f->n_spans + 1) * sizeof(*f->spans));
+		f->spans = span_grow(f->spans, f->n_spans);
 		sp = &f->spans[f->n_spans++];
 		sp->field = field;
 		sp->start = ov[0];
 		sp->end = ov[1];
 		sp->term = 0;
 		f->n_field[field]++;
-		last_end = ov[1];
+		cur = ov[1];
 	}
 	return true;
 }
@@ -1921,7 +2243,7 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 	enum alert_in in = a ? a->in : ALERT_IN_ANY;
 	const struct hit_span *first = NULL;
 	struct hit *hit;
-	size_t i, j, n_terms = 0;
+	size_t i, j, n_terms = 0, n_spans = 0;
 
 	h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
 	hit = &h->v[h->n++];
@@ -1931,6 +2253,17 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 	hit->score = a ? a->score : 1;
 	hit->notify = a ? a->notify : true;
 	hit->terms = xcalloc(n_order + 1, sizeof(char *));
+	/* the spans counted first, for one allocation */
+	for (i = 0; i < n_order; i++) {
+		const struct term_found *f = found[order[i]];
+
+		if (!in_field(in, f))
+			continue;
+		for (j = 0; j < f->n_spans; j++)
+			n_spans += span_in(in, &f->spans[j]);
+	}
+	if (n_spans > 0)
+		hit->spans = xcalloc(n_spans, sizeof(*hit->spans));
 	for (i = 0; i < n_order; i++) {
 		const struct term_found *f = found[order[i]];
 
@@ -1941,8 +2274,6 @@ hit_add(struct hits *h, const struct watchlist *w, const struct alert *a,
 
 			if (!span_in(in, &f->spans[j]))
 				continue;
-			hit->spans = xrealloc(hit->spans,
-			    (hit->n_spans + 1) * sizeof(*hit->spans));
 			sp = &hit->spans[hit->n_spans++];
 			*sp = f->spans[j];
 			sp->term = (unsigned)n_terms;
@@ -1984,6 +2315,42 @@ anchor_cmp(const void *x, const void *y)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+/*
+ * Sort the anchors by slot, field and start: by slot counting, then by
+ * insertion, since they come field by field and nearly in order of start
+ * (the prefilter reports by end); qsort() when they are far from it.
+ */
+static void
+anchors_sort(struct scratch *x)
+{
+	uint32_t *count = x->slot_count;
+	struct anchor *v = x->anchors_tmp, tmp;
+	size_t i, j, moves = 0;
+
+	memset(count, 0, (x->n_cand + 1) * sizeof(*count));
+	for (i = 0; i < x->n_anchors; i++)
+		count[x->anchors[i].slot + 1]++;
+	for (i = 0; i < x->n_cand; i++)
+		count[i + 1] += count[i];
+	for (i = 0; i < x->n_anchors; i++)
+		v[count[x->anchors[i].slot]++] = x->anchors[i];
+	x->anchors_tmp = x->anchors;
+	x->anchors = v;
+	for (i = 1; i < x->n_anchors; i++) {
+		if (anchor_cmp(&v[i - 1], &v[i]) <= 0)
+			continue;
+		tmp = v[i];
+		for (j = i; j > 0 && anchor_cmp(&v[j - 1], &tmp) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = tmp;
+		moves += i - j;
+		if (moves > 8 * x->n_anchors) {
+			qsort(v, x->n_anchors, sizeof(*v), anchor_cmp);
+			return;
+		}
+	}
+}
+
 /* prefilter_scan()'s callback: note the occurrence, count the words. */
 static void
 on_literal(void *ud, uint32_t lit, size_t start)
@@ -2015,35 +2382,58 @@ on_literal(void *ud, uint32_t lit, size_t start)
 	}
 }
 
-/*
- * The terms worth running, in x->cand (sorted): those with a phrase
- * whose words the prefilter all found in the folded text, with the
- * places their phrases may start in x->anchors, and those it cannot
- * rule out.
- */
+/* prefilter_scan()'s callback for the watchset: to each list's. */
 static void
-candidates(const struct watchset *s, struct scratch *x,
+on_set_literal(void *ud, uint32_t lit, size_t start)
+{
+	const struct watchset *s = ud;
+	uint32_t k;
+
+	for (k = s->ix->ll_start[lit]; k < s->ix->ll_start[lit + 1]; k++)
+		on_literal(s->lists[s->ix->ll[k].list]->x, s->ix->ll[k].lit, start);
+}
+
+/* Every literal of every list in the folded fields, to each scratch. */
+static void
+watchset_scan(const struct watchset *s,
     const char *const fold[HIT_FIELD_MAX],
     const size_t fold_len[HIT_FIELD_MAX],
     const uint32_t *const map[HIT_FIELD_MAX])
 {
+	size_t i;
+	unsigned f;
+
+	if (!s->ix->pf)
+		return;
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		for (i = 0; i < s->n; i++)
+			if (s->lists[i]->x) {
+				s->lists[i]->x->field = f;
+				s->lists[i]->x->map = map[f];
+			}
+		prefilter_scan(s->ix->pf, fold[f], fold_len[f], on_set_literal,
+		    (void *)s);
+	}
+}
+
+/*
+ * The terms worth running, in x->cand (sorted): those with a phrase
+ * whose words the prefilter all found in the folded text (watchset_scan()
+ * ran), with the places their phrases may start in x->anchors, and those
+ * it cannot rule out.
+ */
+static void
+candidates(const struct watchset *s, struct scratch *x)
+{
 	const struct watchlist *w = x->w;
 	size_t i;
 	uint32_t k;
-	unsigned f;
 
-	x->n_cand = 0;
-	x->n_anchors = 0;
 	if (s->naive) {
+		x->n_cand = 0;
 		for (i = 0; i < w->n_terms; i++)
 			x->cand[x->n_cand++] = (uint32_t)i;
 		return;
-	}
-	x->n_occ = 0;
-	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		x->field = f;
-		x->map = map[f];
-		prefilter_scan(w->pf, fold[f], fold_len[f], on_literal, x);
 	}
 	for (i = 0; i < w->n_always; i++)
 		if (!x->term_seen[w->always[i]]) {
@@ -2062,12 +2452,16 @@ candidates(const struct watchset *s, struct scratch *x,
 			uint32_t g = w->lg[k] >> 1;
 			struct anchor *a;
 
-			if (!(w->lg[k] & 1) || x->have[g] < w->group_need[g])
+			if (!(w->lg[k] & 1))
+				break;		/* not a first word, nor the rest */
+			if (x->have[g] < w->group_need[g])
 				continue;
 			if (x->n_anchors == x->alloc_anchors) {
 				x->alloc_anchors = x->alloc_anchors ?
 				    2 * x->alloc_anchors : 64;
 				x->anchors = xrealloc(x->anchors,
+				    x->alloc_anchors * sizeof(*x->anchors));
+				x->anchors_tmp = xrealloc(x->anchors_tmp,
 				    x->alloc_anchors * sizeof(*x->anchors));
 			}
 			a = &x->anchors[x->n_anchors++];
@@ -2077,8 +2471,7 @@ candidates(const struct watchset *s, struct scratch *x,
 		}
 	}
 	if (x->n_anchors > 1)
-		qsort(x->anchors, x->n_anchors, sizeof(*x->anchors),
-		    anchor_cmp);
+		anchors_sort(x);
 }
 
 /* Leave the scratch clean for the next entry. */
@@ -2108,24 +2501,78 @@ scratch_reset(struct scratch *x)
 	x->n_anchors = 0;
 }
 
+/* What t finds in the fields, with its anchors (sorted by field) when it
+ * runs anchored; false when over a limit. */
+static bool
+term_find(const struct watchset *s, const struct term *t,
+    const char *const text[HIT_FIELD_MAX],
+    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
+    struct term_found *tf, const struct anchor *at, size_t n_at)
+{
+	size_t b = 0, e;
+	unsigned f;
+
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		bool fine;
+
+		if (s->naive || !t->code_at)
+			fine = term_run(s, t, text[f], text_len[f],
+			    (enum hit_field)f, md, tf);
+		else {
+			while (b < n_at && at[b].field < f)
+				b++;
+			e = b;
+			while (e < n_at && at[e].field == f)
+				e++;
+			fine = term_run_at(s, t, text[f], text_len[f],
+			    (enum hit_field)f, md, tf, at + b, e - b);
+		}
+		if (!fine)
+			return false;
+	}
+	return true;
+}
+
+/* A twin's find, kept for the others this entry. */
+static void
+twin_keep(struct twin *tw, const struct term_found *tf)
+{
+	tw->done = true;
+	tw->n_spans = tf->n_spans;
+	memcpy(tw->n_field, tf->n_field, sizeof(tw->n_field));
+	if (tf->n_spans > 0) {
+		tw->spans = xrealloc(tw->spans,
+		    tf->n_spans * sizeof(*tw->spans));
+		memcpy(tw->spans, tf->spans, tf->n_spans * sizeof(*tw->spans));
+	}
+}
+
+static void
+twin_take(const struct twin *tw, struct term_found *tf)
+{
+	tf->n_spans = tw->n_spans;
+	memcpy(tf->n_field, tw->n_field, sizeof(tf->n_field));
+	tf->spans = NULL;
+	if (tw->n_spans > 0) {
+		tf->spans = xmalloc(tw->n_spans * sizeof(*tf->spans));
+		memcpy(tf->spans, tw->spans, tw->n_spans * sizeof(*tf->spans));
+	}
+}
+
 static void
 watchlist_match(const struct watchset *s, const struct watchlist *w,
     const char *const text[HIT_FIELD_MAX],
-    const size_t text_len[HIT_FIELD_MAX],
-    const char *const fold[HIT_FIELD_MAX],
-    const size_t fold_len[HIT_FIELD_MAX],
-    const uint32_t *const map[HIT_FIELD_MAX], pcre2_match_data *md,
+    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
     struct hits *h, bool *limited)
 {
 	struct scratch *x = w->x;
 	struct term_found *slots;
 	unsigned *all;
 	size_t i, n_all = 0, n_slots = 0, a = 0;
-	unsigned f;
 
 	if (w->n_terms == 0 || !x)
 		return;
-	candidates(s, x, fold, fold_len, map);
+	candidates(s, x);
 	slots = xcalloc(x->n_cand + 1, sizeof(*slots));
 	all = xcalloc(x->n_cand + 1, sizeof(*all));
 	for (i = 0; i < x->n_cand; i++) {
@@ -2141,32 +2588,17 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 			a_end++;
 		if (!t->code)
 			continue;
-		for (f = 0; f < HIT_FIELD_MAX; f++) {
-			bool fine;
-
-			if (s->naive || !t->code_at)
-				fine = term_run(s, t, text[f], text_len[f],
-				    (enum hit_field)f, md, tf);
-			else {
-				size_t b = a, e;
-
-				while (b < a_end && x->anchors[b].field < f)
-					b++;
-				e = b;
-				while (e < a_end && x->anchors[e].field == f)
-					e++;
-				fine = term_run_at(s, t, text[f], text_len[f],
-				    (enum hit_field)f, md, tf,
-				    x->anchors + b, e - b);
-			}
-			if (!fine) {
-				/* over its limits: no match at all */
-				*limited = true;
-				free(tf->spans);
-				memset(tf, 0, sizeof(*tf));
-				break;
-			}
-		}
+		if (!s->naive && t->twin != TWIN_NONE &&
+		    s->ix->twins[t->twin].done)
+			twin_take(&s->ix->twins[t->twin], tf);
+		else if (!term_find(s, t, text, text_len, md, tf,
+		    x->anchors + a, a_end - a)) {
+			/* over its limits: no match at all */
+			*limited = true;
+			free(tf->spans);
+			memset(tf, 0, sizeof(*tf));
+		} else if (!s->naive && t->twin != TWIN_NONE)
+			twin_keep(&s->ix->twins[t->twin], tf);
 		if (tf->n_spans > 0) {
 			x->found[x->cand[i]] = tf;
 			n_slots++;
@@ -2303,10 +2735,19 @@ match_entry(const struct watchset *s, const struct entry *e,
 	}
 	if (!md)
 		goto out;
+	if (s->ix->stale) {
+		watchset_prefilter(s);
+		watchset_twins(s);
+		s->ix->stale = false;
+	}
+	if (!s->naive)
+		watchset_scan(s, (const char *const *)fold, fold_len,
+		    (const uint32_t *const *)map);
 	for (i = 0; i < s->n; i++)
 		watchlist_match(s, s->lists[i], (const char *const *)text,
-		    text_len, (const char *const *)fold, fold_len,
-		    (const uint32_t *const *)map, md, &h, &limited);
+		    text_len, md, &h, &limited);
+	for (i = 0; i < s->ix->n_twins; i++)
+		s->ix->twins[i].done = false;
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;
@@ -2323,5 +2764,14 @@ out:
 void
 watchset_set_naive(struct watchset *s, bool naive)
 {
+	size_t i, j;
+
+	for (i = 0; naive && i < s->n; i++)
+		for (j = 0; j < s->lists[i]->n_terms; j++) {
+			struct term *t = &s->lists[i]->terms[j];
+
+			if (t->code && !t->code_jit)
+				t->code_jit = term_jit(t, t->code);
+		}
 	s->naive = naive;
 }

@@ -677,6 +677,158 @@ test_near(void)
 	watchset_free(s);
 }
 
+/*
+ * Terms with phrases and regexes: the phrases run where the prefilter
+ * places them, the regexes where they match alone, and the spans must be
+ * the whole pattern's: leftmost first, the earlier part where two match
+ * at one place, none overlapping.  run() checks each against the naive
+ * matcher as well.
+ */
+static const char mixed_watch[] =
+	"[watchlist]\n"
+	"name = mixed\n"
+	"[term order]\nmatch = rare earth\nregex = \\bearth\\w*\n"
+	"match = earthen ware\n"
+	"[term overlap]\nregex = \\bbig\\s+rare\\b\nmatch = rare earth\n"
+	"[term first]\nmatch = rare earth\nregex = rare\\s+earth\\s+magnets\n"
+	"[term second]\nregex = rare\\s+earth\\s+magnets\nmatch = rare earth\n"
+	"[term keep]\nregex = rare\\s+\\Kearth\nmatch = magnet\n"
+	"[term start]\nregex = \\G\\w+\nmatch = magnet\n"
+	"[term ree]\nmatch = lanthanide\nregex = \\b(?-i:REEs?)\\b\n"
+	"[alert \"order\"]\nquery = order\n"
+	"[alert \"overlap\"]\nquery = overlap\n"
+	"[alert \"first\"]\nquery = first\n"
+	"[alert \"second\"]\nquery = second\n"
+	"[alert \"keep\"]\nquery = keep\n"
+	"[alert \"start\"]\nquery = start\n"
+	"[alert \"ree\"]\nquery = ree\n"
+	"[term us]\nregex = \\bUSA?\\b\nregex = \\bU\\.S\\.(?=\\W|$)\n"
+	"regex = \\bAmerica\\w*\n"
+	"[term spread]\nregex = world\\s+cup\nregex = \\bcup\\s+final\n"
+	"regex = \\bthe\\s+world\n"
+	"[term groups]\nregex = (ab)c\nregex = (de)f\nmatch = xyz\n"
+	"[term rec]\nregex = \\((?:[^()]|(?R))*\\)\nmatch = paren\n"
+	"[alert \"us\"]\nquery = us\n"
+	"[alert \"spread\"]\nquery = spread\n"
+	"[alert \"groups\"]\nquery = groups\n"
+	"[alert \"rec\"]\nquery = rec\n";
+
+/* The same term in a second list (one run serves both). */
+static const char mixed2_watch[] =
+	"[watchlist]\n"
+	"name = mixed2\n"
+	"[term other]\nmatch = REE\n"
+	"[term ree]\nmatch = lanthanide\nregex = \\b(?-i:REEs?)\\b\n"
+	"[alert \"ree2\"]\nquery = ree\n"
+	"[alert \"other\"]\nquery = other\n";
+
+static const struct {
+	const char *alert, *title, *body, *spans;
+} mixed_cases[] = {
+	{ "order", NULL, "rare earthen ware, earthquake; rare earth",
+	    "1:5-12 1:19-29 1:31-41" },
+	{ "order", "Earth", NULL, "0:0-5" },
+	{ "order", "earthen ware", "rare", "0:0-7" },
+	{ "overlap", NULL, "big rare earth, rare earth, big rare",
+	    "1:0-8 1:16-26 1:28-36" },
+	{ "first", "Rare earth magnets", NULL, "0:0-10" },
+	{ "second", "Rare earth magnets", "rare earth", "0:0-18 1:0-10" },
+	{ "keep", "rare earth magnet, magnet rare earth", NULL,
+	    "0:5-10 0:11-17 0:19-25 0:31-36" },
+	{ "start", "rare magnet", "magnet", "0:0-4 0:5-11 1:0-6" },
+	{ "ree", "REE and ree", "lanthanide REEs, REE-lanthanide",
+	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
+	{ "ree", "rees", NULL, NULL },
+	{ "us", "The US, the U.S. and Americans in USA", NULL,
+	    "0:4-6 0:12-16 0:21-30 0:34-37" },
+	{ "spread", "the world cup final", "world cup, cup final",
+	    "0:0-9 0:10-19 1:0-9 1:11-20" },
+	{ "groups", "abc def xyz abcdef", NULL,
+	    "0:0-3 0:4-7 0:8-11 0:12-15 0:15-18" },
+	{ "rec", "(a (b) c) and paren (x", NULL, "0:0-9 0:14-19" },
+	{ "ree2", "REE and ree", "lanthanide REEs, REE-lanthanide",
+	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
+	{ "ree2", "rees", NULL, NULL },
+	{ "other", "REE and ree", "lanthanide REEs, REE-lanthanide",
+	    "0:0-3 0:8-11 1:17-20" },
+};
+
+/* The spans of alert's hit as "field:start-end ...", NULL when none. */
+static char *
+spans_of(const struct watchset *s, const char *alert, const char *title,
+    const char *body)
+{
+	struct hit *hits = NULL;
+	size_t n = 0, i, j;
+	struct buf b;
+	char *r = NULL;
+
+	if (run(s, title, body, &hits, &n) < 0)
+		return xstrdup("(error)");
+	for (i = 0; i < n && !r; i++) {
+		if (strcmp(hits[i].alert, alert) != 0)
+			continue;
+		buf_init(&b, 0);
+		for (j = 0; j < hits[i].n_spans; j++)
+			(void)buf_printf(&b, "%s%d:%zu-%zu", j ? " " : "",
+			    (int)hits[i].spans[j].field,
+			    hits[i].spans[j].start, hits[i].spans[j].end);
+		r = buf_steal(&b);
+	}
+	hits_free(hits, n);
+	return r;
+}
+
+static void
+test_mixed(void)
+{
+	struct watchset *s = watchset_new();
+	struct watchlist *w = compile(mixed_watch, strlen(mixed_watch),
+	    "mixed.watch");
+	struct buf body;
+	size_t i;
+	char *got;
+
+	ok(w != NULL, "phrases and regexes in one term compile");
+	if (!w) {
+		watchset_free(s);
+		return;
+	}
+	(void)watchset_add(s, w);
+	got = spans_of(s, "ree", "REE", NULL);
+	is_str(got, "0:0-3", "matched before a second list is added");
+	free(got);
+	/* the set's automaton and twins are made again after an add */
+	w = compile(mixed2_watch, strlen(mixed2_watch), "mixed2.watch");
+	ok(w != NULL && watchset_add(s, w) == 0, "a second list with it");
+	for (i = 0; i < ELEMENTSOF(mixed_cases); i++) {
+		got = spans_of(s, mixed_cases[i].alert, mixed_cases[i].title,
+		    mixed_cases[i].body);
+		is_str(got, mixed_cases[i].spans, "%s: '%s' / '%s'",
+		    mixed_cases[i].alert, show(mixed_cases[i].title),
+		    show(mixed_cases[i].body));
+		free(got);
+	}
+	/* dense text: the spans stop at the cap, the same both ways */
+	buf_init(&body, 0);
+	for (i = 0; i < 300; i++)
+		(void)buf_adds(&body, i % 2 ? "REE " : "lanthanide ");
+	got = spans_of(s, "ree", NULL, body.data);
+	ok(got && startswith(got, "1:0-10 1:11-14 1:15-25 "),
+	    "dense text: spans from the start");
+	{
+		size_t n = 0;
+		const char *p;
+
+		for (p = got; p && *p; p++)
+			n += *p == ':';
+		is_int(n, 256, "256 spans kept of 300");
+	}
+	free(got);
+	buf_done(&body);
+	watchset_free(s);
+}
+
 static const struct {
 	const char *query, *title, *want;
 } query_cases[] = {
@@ -790,6 +942,7 @@ suite(void)
 	test_limits();
 	test_watchset();
 	test_near();
+	test_mixed();
 	test_query();
 	watchset_free(s);
 	ok(prefilter_runs > 90, "%u entries also matched the naive way",
