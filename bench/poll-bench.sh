@@ -271,7 +271,15 @@ i=0
 until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
 	i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
 done
-sleep 2
+# After the round it fills the search index; wait until it is idle (its
+# CPU time stands still for a second), at most a minute.
+prev=-1; i=0
+while :; do
+	t=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+	[ "$t" = "$prev" ] && break
+	prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
+done
+sleep 1
 idle_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status")
 hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")
 pss_kb=$(awk '/^Pss:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null)
