@@ -25,6 +25,8 @@
 
 #define CYCLE_SLICE_MS	500	/* how often --once looks at stop */
 #define CYCLE_PASSWORD_MAX	4096
+/* Entries added to the search index after a round (~2 s of CPU). */
+#define CYCLE_FTS_PER_ROUND	(5 * STORE_FTS_BATCH)
 
 /* One feed's schedule. */
 struct cycle_slot {
@@ -619,6 +621,12 @@ cycle_trim(struct cycle *c)
 {
 	if (c->in_flight > 0)
 		return 0;
+	/*
+	 * The search index, left behind by the round's saves.  What does
+	 * not fit waits for the next round or for `reewatch search`; a
+	 * failure here (a search holding the lock) is not the poll's.
+	 */
+	(void)store_fts_sync(c->st, CYCLE_FTS_PER_ROUND);
 	store_release_memory(c->st);
 	/* Idle connections and their buffers go; servers drop them soon. */
 	return cycle_fetch_new(c);

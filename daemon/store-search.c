@@ -1,12 +1,14 @@
 /*
  * store-search.c: reading stored entries back for the matcher (backtest,
  * search: narrowed by the entries_fts trigram index) and the stored hits
- * of one watchlist.  Touches the database through the store's cached
- * statements; reads, never writes.
+ * of one watchlist; the upkeep of that index.  Touches the database
+ * through the store's cached statements; writes only entries_fts and
+ * entries_fts_pending.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "store-internal.h"
@@ -70,6 +72,81 @@ store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
 	return entries_walk(s, st, fn, ctx);
 }
 
+/* Index the first n pending entries in one transaction; *ret_done: how
+ * many there were (0: none left). */
+static int
+fts_sync_batch(struct store *s, int64_t n, int64_t *ret_done)
+{
+	static const char batch_sql[] =
+	    "SELECT count(*), max(id) FROM (SELECT id FROM entries_fts_pending"
+	    " ORDER BY id LIMIT ?1)";
+	static const char index_sql[] =
+	    "INSERT INTO entries_fts (rowid, title, summary, content)"
+	    " SELECT e.id, e.title, e.summary, e.content"
+	    " FROM entries_fts_pending p JOIN entries e ON e.id = p.id"
+	    " WHERE p.id <= ?1";
+	static const char done_sql[] =
+	    "DELETE FROM entries_fts_pending WHERE id <= ?1";
+	sqlite3_stmt *batch = store_stmt(s, batch_sql);
+	sqlite3_stmt *index = store_stmt(s, index_sql);
+	sqlite3_stmt *done = store_stmt(s, done_sql);
+	int64_t count = 0, last = 0;
+	int rc, r;
+
+	if (!batch || !index || !done)
+		return -EIO;
+	r = store_begin(s);
+	if (r < 0)
+		return r;
+	(void)sqlite3_bind_int64(batch, 1, n);
+	rc = sqlite3_step(batch);
+	if (rc == SQLITE_ROW) {
+		count = sqlite3_column_int64(batch, 0);
+		last = sqlite3_column_int64(batch, 1);
+	} else
+		r = store_fail(s, rc);
+	store_stmt_done(batch);
+	if (r == 0 && count > 0) {
+		(void)sqlite3_bind_int64(index, 1, last);
+		r = store_stmt_exec(s, index);
+	}
+	if (r == 0 && count > 0) {
+		(void)sqlite3_bind_int64(done, 1, last);
+		r = store_stmt_exec(s, done);
+	}
+	if (r == 0)
+		r = store_commit(s);
+	if (r < 0) {
+		if (!sqlite3_get_autocommit(s->db))
+			store_rollback(s);
+		return r;
+	}
+	*ret_done = count;
+	return 0;
+}
+
+int
+store_fts_sync(struct store *s, size_t max)
+{
+	size_t total = 0;
+	int64_t n;
+	int r;
+
+	while (total < max && total < INT32_MAX) {
+		size_t want = max - total;
+
+		if (want > STORE_FTS_BATCH)
+			want = STORE_FTS_BATCH;
+		r = fts_sync_batch(s, (int64_t)want, &n);
+		if (r < 0)
+			return r;
+		if (n == 0)
+			break;
+		total += (size_t)n;
+	}
+	return total > INT32_MAX ? INT32_MAX : (int)total;
+}
+
 int
 store_search_each(struct store *s, const char *fts, int64_t since,
     store_entry_fn fn, void *ctx)
@@ -79,9 +156,14 @@ store_search_each(struct store *s, const char *fts, int64_t since,
 	    " (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?2)"
 	    " ORDER BY e.id";
 	sqlite3_stmt *st;
+	int r;
 
 	if (!fts)
 		return store_entries_each(s, since, fn, ctx);
+	/* The entries saved since the index was last brought up to date. */
+	r = store_fts_sync(s, SIZE_MAX);
+	if (r < 0)
+		return r;
 	st = store_stmt(s, sql);
 	if (!st)
 		return -EIO;

@@ -150,6 +150,42 @@ static const char *const migrations[] = {
 	" VALUES ('delete', old.id, old.title, old.summary, old.content);"
 	" INSERT INTO entries_fts(rowid, title, summary, content)"
 	" VALUES (new.id, new.title, new.summary, new.content); END;",
+	/*
+	 * (cycle) entries_fts is filled later, not while a feed is saved:
+	 * FTS5 writes its pending terms out as a new segment at the end of
+	 * every statement, so the insert trigger made the index most of a
+	 * first cycle's database time.  A new or changed entry's id goes to
+	 * entries_fts_pending; store_fts_sync() indexes those (the service
+	 * after each round, `reewatch search` before it reads the index).
+	 * Deleting or changing an entry takes out of the index only what is
+	 * in it.  Safe to run again: a store without the index gets it, its
+	 * entries pending.
+	 */
+	"CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(title,"
+	" summary, content, content='entries', content_rowid='id',"
+	" tokenize='trigram');"
+	"CREATE TABLE IF NOT EXISTS entries_fts_pending ("
+	" id INTEGER PRIMARY KEY);"
+	"INSERT OR IGNORE INTO entries_fts_pending (id) SELECT id FROM entries"
+	" WHERE NOT EXISTS (SELECT 1 FROM entries_fts_docsize);"
+	"DROP TRIGGER IF EXISTS entries_fts_ai;"
+	"DROP TRIGGER IF EXISTS entries_fts_ad;"
+	"DROP TRIGGER IF EXISTS entries_fts_au;"
+	"CREATE TRIGGER entries_fts_ai AFTER INSERT ON entries BEGIN"
+	" INSERT OR IGNORE INTO entries_fts_pending (id) VALUES (new.id); END;"
+	"CREATE TRIGGER entries_fts_ad AFTER DELETE ON entries BEGIN"
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content)"
+	" SELECT 'delete', old.id, old.title, old.summary, old.content"
+	" WHERE NOT EXISTS (SELECT 1 FROM entries_fts_pending"
+	"  WHERE id = old.id);"
+	" DELETE FROM entries_fts_pending WHERE id = old.id; END;"
+	"CREATE TRIGGER entries_fts_au AFTER UPDATE ON entries BEGIN"
+	" INSERT INTO entries_fts(entries_fts, rowid, title, summary, content)"
+	" SELECT 'delete', old.id, old.title, old.summary, old.content"
+	" WHERE NOT EXISTS (SELECT 1 FROM entries_fts_pending"
+	"  WHERE id = old.id);"
+	" DELETE FROM entries_fts_pending WHERE id = old.id;"
+	" INSERT OR IGNORE INTO entries_fts_pending (id) VALUES (new.id); END;",
 };
 
 #define STORE_SCHEMA_VERSION ((int)ELEMENTSOF(migrations))

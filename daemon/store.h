@@ -13,6 +13,7 @@
 
 #define STORE_FILENAME		"reewatch.db"
 #define STORE_BUSY_TIMEOUT_MS	5000
+#define STORE_FTS_BATCH		2000	/* entries indexed per transaction */
 
 struct store;
 
@@ -265,6 +266,15 @@ int store_entries_each(struct store *s, int64_t since, store_entry_fn fn,
  */
 int store_search_each(struct store *s, const char *fts, int64_t since,
     store_entry_fn fn, void *ctx);
+
+/*
+ * Add up to max of the entries saved since the last call to entries_fts
+ * (saving a feed leaves that for later: it is the costly part), in
+ * transactions of STORE_FTS_BATCH.  store_search_each() does it for all
+ * of them first.  Returns how many were indexed (0: the index was
+ * complete), or -errno.
+ */
+int store_fts_sync(struct store *s, size_t max);
 
 /* A stored hit of one watchlist: which entry, which alert. */
 struct store_hit_key {

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -788,6 +789,207 @@ test_migrate(int current)
 	free(path);
 }
 
+/* store_search_each(): the titles it hands out, counted. */
+struct found {
+	size_t n;
+	char *last;
+};
+
+static int
+on_found(const struct store_entry_row *e, void *ctx)
+{
+	struct found *f = ctx;
+
+	f->n++;
+	free(f->last);
+	f->last = xstrdup(e->title ? e->title : "");
+	return 0;
+}
+
+/* How many entries the index finds for fts; *ret_title: the last one. */
+static int64_t
+search_count(struct store *s, const char *fts, char **ret_title)
+{
+	struct found f = { 0 };
+	int r = store_search_each(s, fts, 0, on_found, &f);
+
+	if (ret_title)
+		*ret_title = f.last;
+	else
+		free(f.last);
+	if (r < 0) {
+		printf("# search '%s': %s\n", fts, store_errmsg(s));
+		return r;
+	}
+	return (int64_t)f.n;
+}
+
+/*
+ * The index passes FTS5's integrity-check (of the index itself) and holds
+ * one row for each entry that is not waiting to be indexed.
+ */
+static bool
+fts_consistent(sqlite3 *raw)
+{
+	int rc = sqlite3_exec(raw, "INSERT INTO entries_fts(entries_fts)"
+	    " VALUES ('integrity-check')", NULL, NULL, NULL);
+	int64_t indexed, want;
+
+	if (rc != SQLITE_OK) {
+		printf("# integrity-check: %s\n", sqlite3_errmsg(raw));
+		return false;
+	}
+	indexed = raw_int(raw, "SELECT count(*) FROM entries_fts_docsize");
+	want = raw_int(raw, "SELECT count(*) FROM entries WHERE id NOT IN"
+	    " (SELECT id FROM entries_fts_pending)");
+	if (indexed != want)
+		printf("# %lld entries indexed, %lld expected\n",
+		    (long long)indexed, (long long)want);
+	return indexed == want;
+}
+
+/*
+ * The search index is filled after the saves (store_fts_sync), and
+ * store_search_each() catches up first; deleting or changing entries,
+ * indexed or not yet, keeps the index right.
+ */
+static void
+test_fts_deferred(void)
+{
+	char errbuf[ERRMSG_MAX] = "";
+	struct store *s = NULL;
+	struct fixture f;
+	struct store_update u;
+	char *path = tmp_path("fts.db"), *title = NULL;
+	sqlite3 *raw;
+	int r;
+
+	r = store_open(path, errbuf, &s);
+	is_int(r, 0, "fts: open: %s", errbuf);
+	if (r < 0) {
+		free(path);
+		return;
+	}
+	fixture_init(&f);
+	u = fixture_update(&f, T1);
+	is_int(store_feed_save(s, &u, NULL, NULL), 0, "fts: save 3 entries");
+	raw = raw_open(path);
+	is_int(raw_int(raw, "SELECT count(*) FROM entries_fts_pending"), 3,
+	    "saving leaves the 3 entries to be indexed later");
+	is_int(search_count(s, "\"Росатом\"", &title), 1,
+	    "a search indexes them first and finds the entry");
+	is_str(title, "Росатом и редкоземельные металлы", "... that one");
+	free(title);
+	is_int(raw_int(raw, "SELECT count(*) FROM entries_fts_pending"), 0,
+	    "nothing is left to index after a search");
+	is_int(store_fts_sync(s, SIZE_MAX), 0, "store_fts_sync: nothing to do");
+
+	/* A second feed: indexed in steps by store_fts_sync(). */
+	u.feed_name = "TASS (en)";
+	u.feed_url = "https://tass.com/rss/v2.xml";
+	is_int(store_feed_save(s, &u, NULL, NULL), 0, "fts: save 3 more");
+	is_int(store_fts_sync(s, 1), 1, "store_fts_sync(1) indexes one");
+	is_int(store_fts_sync(s, SIZE_MAX), 2, "... and then the other two");
+	is_int(search_count(s, "\"Mendeleev\"", NULL), 2,
+	    "both feeds' entries are found");
+	ok(fts_consistent(raw), "the index is consistent");
+
+	/* Delete one indexed entry and one not yet indexed; change one. */
+	u.feed_name = "Interfax";
+	u.feed_url = "https://www.interfax.ru/rss.asp";
+	is_int(store_feed_save(s, &u, NULL, NULL), 0, "fts: save 3 more");
+	ok(sqlite3_exec(raw, "DELETE FROM entries WHERE key = 'urn:tass:3'"
+	    " AND feed_id = (SELECT id FROM feeds WHERE name = 'TASS (en)');"
+	    "DELETE FROM entries WHERE key = 'urn:tass:3'"
+	    " AND feed_id = (SELECT id FROM feeds WHERE name = 'Interfax');"
+	    "UPDATE entries SET title = 'Lovozero output doubles',"
+	    " summary = NULL"
+	    " WHERE key = 'urn:tass:1'"
+	    " AND feed_id = (SELECT id FROM feeds WHERE name = 'TASS (ru)');",
+	    NULL, NULL, NULL) == SQLITE_OK, "delete two entries, retitle one");
+	is_int(search_count(s, "\"Weather\"", NULL), 1,
+	    "a deleted entry is gone from the index, pending or not");
+	is_int(search_count(s, "\"Lovozero\"", NULL), 1,
+	    "a changed entry is found by its new text");
+	is_int(search_count(s, "\"Росатом\"", NULL), 2,
+	    "... and no longer by its old one");
+	ok(fts_consistent(raw), "the index is still consistent");
+	sqlite3_close(raw);
+	store_close(s);
+	fixture_done(&f);
+	free(path);
+}
+
+/* A version 5 store (the index kept by an insert trigger) keeps its
+ * index: it is not built again, and new entries are found too. */
+static void
+test_fts_migrate_v5(void)
+{
+	char errbuf[ERRMSG_MAX] = "";
+	struct store *s = NULL;
+	struct fixture f;
+	struct store_update u;
+	char *path = tmp_path("v5.db");
+	sqlite3 *raw;
+	int r;
+
+	fixture_init(&f);
+	u = fixture_update(&f, T1);
+	r = store_open(path, errbuf, &s);
+	if (r == 0)
+		r = store_feed_save(s, &u, NULL, NULL);
+	store_close(s);
+	s = NULL;
+	raw = raw_open(path);
+	/* Back to version 5 as released: its triggers, a full index. */
+	r = r ? r : sqlite3_exec(raw, "DROP TRIGGER entries_fts_ai;"
+	    "DROP TRIGGER entries_fts_ad; DROP TRIGGER entries_fts_au;"
+	    "DROP TABLE entries_fts_pending;"
+	    "INSERT INTO entries_fts(entries_fts) VALUES ('rebuild');"
+	    "CREATE TRIGGER entries_fts_ai AFTER INSERT ON entries BEGIN"
+	    " INSERT INTO entries_fts(rowid, title, summary, content)"
+	    " VALUES (new.id, new.title, new.summary, new.content); END;"
+	    "CREATE TRIGGER entries_fts_ad AFTER DELETE ON entries BEGIN"
+	    " INSERT INTO entries_fts(entries_fts, rowid, title, summary,"
+	    " content) VALUES ('delete', old.id, old.title, old.summary,"
+	    " old.content); END;"
+	    "CREATE TRIGGER entries_fts_au AFTER UPDATE ON entries BEGIN"
+	    " INSERT INTO entries_fts(entries_fts, rowid, title, summary,"
+	    " content) VALUES ('delete', old.id, old.title, old.summary,"
+	    " old.content);"
+	    " INSERT INTO entries_fts(rowid, title, summary, content)"
+	    " VALUES (new.id, new.title, new.summary, new.content); END;"
+	    "PRAGMA user_version = 5;", NULL, NULL, NULL);
+	ok(r == 0, "make a version 5 database with 3 indexed entries");
+	sqlite3_close(raw);
+
+	r = store_open(path, errbuf, &s);
+	is_int(r, 0, "open a version 5 database: %s", errbuf);
+	if (r < 0) {
+		fixture_done(&f);
+		free(path);
+		return;
+	}
+	raw = raw_open(path);
+	is_int(raw_int(raw, "SELECT count(*) FROM entries_fts_pending"), 0,
+	    "its index is kept, not built again");
+	u.feed_name = "Interfax";
+	u.feed_url = "https://www.interfax.ru/rss.asp";
+	is_int(store_feed_save(s, &u, NULL, NULL), 0,
+	    "a migrated database takes new saves");
+	ok(sqlite3_exec(raw, "DELETE FROM entries WHERE key = 'urn:tass:3'",
+	    NULL, NULL, NULL) == SQLITE_OK,
+	    "delete an indexed old entry and a new one not indexed yet");
+	is_int(search_count(s, "\"Mendeleev\"", NULL), 2,
+	    "old and new entries are found");
+	is_int(search_count(s, "\"Weather\"", NULL), 0,
+	    "the deleted ones are not");
+	ok(fts_consistent(raw), "the index is consistent");
+	sqlite3_close(raw);
+	store_close(s);
+	fixture_done(&f);
+	free(path);
+}
 
 int
 main(void)
@@ -851,6 +1053,8 @@ main(void)
 
 	test_open_errors();
 	test_migrate(version);
+	test_fts_deferred();
+	test_fts_migrate_v5();
 
 	free(path);
 	free(wal);
