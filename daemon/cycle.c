@@ -26,7 +26,7 @@
 #define CYCLE_SLICE_MS	500	/* how often --once looks at stop */
 #define CYCLE_PASSWORD_MAX	4096
 /* Entries added to the search index after a round (~2 s of CPU). */
-#define CYCLE_FTS_PER_ROUND	(5 * STORE_FTS_BATCH)
+#define CYCLE_FTS_PER_ROUND	((size_t)5 * STORE_FTS_BATCH)
 
 /* One feed's schedule. */
 struct cycle_slot {

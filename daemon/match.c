@@ -431,6 +431,226 @@ regex_check(struct reader *rd, struct term *t, const char *re,
 	return 0;
 }
 
+/*
+ * The literals a `regex =` must start with, for the prefilter.  Read from
+ * the pattern's text over a small, safe subset of the syntax: each top-
+ * level alternative, after zero-width \b and ^, starts with plain or
+ * escaped punctuation characters, or with a non-capturing group ((?:,
+ * (?i:, (?-i:) whose alternatives do.  A character under ?, * or {
+ * ends the literal before it; + ends it after.  Anything else (classes,
+ * \w, lookaround, options, verbs, \Q, a literal under REGEX_LIT_MIN
+ * bytes) gives no literal for that alternative, and then none for the
+ * regex: it keeps running on every text.  Since every match starts with
+ * one of the literals, the term may run anchored where one occurs, as
+ * it does at a phrase's first word.
+ */
+#define REGEX_LIT_MIN	2	/* bytes: shorter ones select nothing */
+
+/* Where the class opening at re[i] == '[' ends (its ']', or e). */
+static size_t
+re_class_end(const char *re, size_t i, size_t e)
+{
+	/* ']' right after '[' or '[^' is a member */
+	i++;
+	if (i < e && re[i] == '^')
+		i++;
+	if (i < e && re[i] == ']')
+		i++;
+	while (i < e && re[i] != ']') {
+		if (re[i] == '\\')
+			i++;
+		i++;
+	}
+	return i;
+}
+
+/* Where the group opening at re[i] closes (its ')'), or 0. */
+static size_t
+re_group_close(const char *re, size_t i, size_t e)
+{
+	unsigned depth = 0;
+
+	for (; i < e; i++) {
+		if (re[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (re[i] == '[') {
+			i = re_class_end(re, i, e);
+			continue;
+		}
+		if (re[i] == '(')
+			depth++;
+		else if (re[i] == ')' && --depth == 0)
+			return i;
+	}
+	return 0;
+}
+
+static bool re_prefixes(const char *re, size_t a, size_t e, char ***lits);
+
+/* ASCII punctuation: escaped, it stands for itself. */
+static bool
+re_punct(char c)
+{
+	return c > ' ' && c < 0x7f && !((c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+}
+
+/*
+ * Is the non-ASCII character at s one a literal may hold (its length in
+ * *ret_n)?  Letters of scripts whose case folding PCRE2 and text_fold()
+ * agree on, and that normalisation leaves alone in the text: Latin
+ * (but the Turkish dotted and dotless i), Greek, Cyrillic, kana, CJK.
+ */
+static bool
+re_lit_char(const char *s, size_t n, size_t *ret_n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+
+	if (n >= 2 && p[0] >= 0xc2 && p[0] <= 0xdf && (p[1] & 0xc0) == 0x80) {
+		c = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+		*ret_n = 2;
+		return ((c >= 0xc0 && c <= 0x24f && c != 0xd7 && c != 0xf7 &&
+		    c != 0x130 && c != 0x131) || (c >= 0x370 && c <= 0x4ff));
+	}
+	if (n >= 3 && (p[0] & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		c = (uint32_t)(p[0] & 0x0f) << 12 |
+		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+		*ret_n = 3;
+		return (c >= 0x3040 && c <= 0x30ff) ||
+		    (c >= 0x4e00 && c <= 0x9fff);
+	}
+	return false;
+}
+
+/* The literal that alternative re[i..e) starts with, pushed folded. */
+static bool
+re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
+{
+	static const char *const groups[] = { "(?:", "(?i:", "(?-i:" };
+	struct buf lit;
+	char *norm, *fold;
+	size_t k;
+
+	while (i < e && (re[i] == '^' ||
+	    (re[i] == '\\' && i + 1 < e && re[i + 1] == 'b')))
+		i += re[i] == '^' ? 1 : 2;
+	if (i < e && re[i] == '(') {
+		size_t close = re_group_close(re, i, e);
+
+		if (close == 0 || (close + 1 < e &&
+		    strchr("?*{", re[close + 1])))
+			return false;	/* unclosed, or optional */
+		for (k = 0; k < ELEMENTSOF(groups); k++)
+			if (strncmp(re + i, groups[k], strlen(groups[k])) == 0)
+				return re_prefixes(re, i + strlen(groups[k]),
+				    close, lits);
+		return false;
+	}
+	buf_init(&lit, 0);
+	while (i < e) {
+		unsigned char c = (unsigned char)re[i];
+		size_t at = i, n;
+
+		if (c == '\\') {
+			/* escaped punctuation is itself; \w, \x.., \1 are not */
+			if (i + 1 >= e || !re_punct(re[i + 1]))
+				break;
+			at = i + 1;
+			n = 1;
+		} else if (c < 0x80) {
+			/* metacharacters, blanks and controls end it */
+			if (strchr("^$.|?*+()[]{}", c) || c <= ' ' || c == 0x7f)
+				break;
+			n = 1;
+		} else if (!re_lit_char(re + i, e - i, &n))
+			break;
+		if (at + n > e)
+			break;
+		i = at + n;
+		if (i < e && strchr("?*{", re[i]))
+			break;		/* this character may be missing */
+		(void)buf_add(&lit, re + at, n);
+		if (i < e && re[i] == '+')
+			break;
+	}
+	if (lit.len < REGEX_LIT_MIN) {
+		buf_done(&lit);
+		return false;
+	}
+	norm = text_normalise(lit.data, lit.len);
+	buf_done(&lit);
+	if (!norm)
+		return false;
+	fold = text_fold(norm, strlen(norm), NULL);
+	free(norm);
+	if (strlen(fold) < REGEX_LIT_MIN || strpbrk(fold, " \n")) {
+		free(fold);
+		return false;
+	}
+	(void)strv_push(lits, fold);
+	return true;
+}
+
+/* The literals of each top-level alternative of re[a..e). */
+static bool
+re_prefixes(const char *re, size_t a, size_t e, char ***lits)
+{
+	size_t i = a, start = a;
+	unsigned depth = 0;
+
+	for (; i <= e; i++) {
+		if (i < e && re[i] == '\\') {
+			if (++i >= e)
+				return false;	/* a trailing '\' */
+			continue;
+		}
+		if (i < e && re[i] == '[') {
+			i = re_class_end(re, i, e);
+			if (i >= e)
+				return false;	/* never closed */
+			continue;
+		}
+		if (i < e && re[i] == '(')
+			depth++;
+		else if (i < e && re[i] == ')' && depth > 0)
+			depth--;
+		else if (i == e || (re[i] == '|' && depth == 0)) {
+			if (!re_alt_prefix(re, start, i, lits))
+				return false;
+			start = i + 1;
+		}
+	}
+	return true;
+}
+
+/* The folded literals one of which every match of re starts with, or
+ * NULL when the pattern is outside the subset re_alt_prefix() reads. */
+static char **
+regex_literals(const char *re)
+{
+	char **lits = NULL;
+	const char *p;
+
+	if (strstr(re, "\\Q") || strstr(re, "(*") || strstr(re, "(?#"))
+		return NULL;
+	/* inline options: extended mode would change what a space means */
+	for (p = strstr(re, "(?"); p; p = strstr(p + 2, "(?")) {
+		size_t n = strspn(p + 2, "imnsxJU-^");
+
+		if (memchr(p + 2, 'x', n))
+			return NULL;
+	}
+	if (!re_prefixes(re, 0, strlen(re), &lits)) {
+		strv_free(lits);
+		return NULL;
+	}
+	return lits;
+}
+
 static void
 part_add(struct term *t, unsigned line, bool free_part)
 {
@@ -481,8 +701,17 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			problem(rd, line, "term '%s': empty regex", t->name);
 			t->bad = true;
 		} else if (regex_check(rd, t, value, line) == 0) {
-			t->always = true;
-			part_add(t, line, true);
+			char **rl = regex_literals(value);
+			bool free_part = !rl;
+			size_t k;
+
+			/* each literal is a one-word group for the prefilter */
+			for (k = 0; rl && rl[k]; k++)
+				(void)strv_push(&t->lits, rl[k]);
+			free(rl);
+			if (free_part)
+				t->always = true;
+			part_add(t, line, free_part);
 			(void)buf_adds(&t->pattern, value);
 			(void)buf_addc(&t->pattern, ')');
 		} else
@@ -807,7 +1036,7 @@ term_compile_free(struct term *t, uint32_t opts)
 		n += t->parts[i].free;
 	if (!term_free_alone(t, n) || (n == 1 && !t->lits))
 		return;
-	t->code_free = xcalloc(n, sizeof(*t->code_free));
+	t->code_free = xcalloc(n, sizeof(pcre2_code *));
 	for (i = 0; i < t->n_parts; i++) {
 		size_t a = t->parts[i].offset, e = i + 1 < t->n_parts ?
 		    t->parts[i + 1].offset - 1 : t->pattern.len;
@@ -1956,7 +2185,7 @@ watchset_twins(const struct watchset *s)
 	s->ix->n_twins = 0;
 	for (i = 0; i < s->n; i++)
 		n += s->lists[i]->n_terms;
-	v = xcalloc(n + 1, sizeof(*v));
+	v = xcalloc(n + 1, sizeof(struct term *));
 	n = 0;
 	for (i = 0; i < s->n; i++)
 		for (j = 0; j < s->lists[i]->n_terms; j++) {
@@ -1967,7 +2196,7 @@ watchset_twins(const struct watchset *s)
 				v[n++] = t;
 		}
 	if (n > 1)
-		qsort(v, n, sizeof(*v), term_key_cmp);
+		qsort(v, n, sizeof(struct term *), term_key_cmp);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && term_key_cmp(&v[i], &v[j]) == 0; j++)
 			;
@@ -2592,7 +2821,7 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 		    s->ix->twins[t->twin].done)
 			twin_take(&s->ix->twins[t->twin], tf);
 		else if (!term_find(s, t, text, text_len, md, tf,
-		    x->anchors + a, a_end - a)) {
+		    a_end > a ? x->anchors + a : NULL, a_end - a)) {
 			/* over its limits: no match at all */
 			*limited = true;
 			free(tf->spans);

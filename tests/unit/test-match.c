@@ -722,6 +722,55 @@ static const char mixed2_watch[] =
 	"[alert \"ree2\"]\nquery = ree\n"
 	"[alert \"other\"]\nquery = other\n";
 
+/*
+ * Regexes that start with a literal (read by regex_literals()) run only
+ * where it occurs; the others on every text.  Both kinds here, each
+ * also compared with the naive run by run().
+ */
+static const char lits_watch[] =
+	"[watchlist]\n"
+	"name = lits\n"
+	"[term cer]\nregex = \\bцери(?:й|я|ю|ем|и)\\b\n"
+	"[term grp]\nregex = \\b(?:Центральн|Средн)\\w*\\s+Ази\\w*\n"
+	"[term opt]\nregex = \\bNd2?O3\\b\n"
+	"[term esc]\nregex = \\binform\\.kz\\b\n"
+	"[term cjk]\nregex = 中俄|俄方\n"
+	"[term star]\nregex = lanthan*um\n"
+	"[term cs]\ncase = sensitive\nregex = (?-i:NdPr|PrNd)\n"
+	"[term class]\nregex = [Cc]erium\n"
+	"[term look]\nregex = (?<=[土、])鈥\n"
+	"[term ext]\nregex = (?x) rare \\s+ earth\n"
+	"[term short]\nregex = a+bc\n"
+	"[term quant]\nregex = (?:ab){1,2}c\n"
+	"[term turk]\nregex = \\bİzmir\n"
+	"[alert \"cer\"]\nquery = cer\n[alert \"grp\"]\nquery = grp\n"
+	"[alert \"opt\"]\nquery = opt\n[alert \"esc\"]\nquery = esc\n"
+	"[alert \"cjk\"]\nquery = cjk\n[alert \"star\"]\nquery = star\n"
+	"[alert \"cs\"]\nquery = cs\n[alert \"class\"]\nquery = class\n"
+	"[alert \"look\"]\nquery = look\n[alert \"ext\"]\nquery = ext\n"
+	"[alert \"short\"]\nquery = short\n[alert \"quant\"]\nquery = quant\n"
+	"[alert \"turk\"]\nquery = turk\n";
+
+static const struct {
+	const char *alert, *title, *body, *spans;
+} lits_cases[] = {
+	{ "cer", "Церий и цериям", "ЦЕРИЯ", "0:0-10 1:0-10" },
+	{ "cer", "церемония", NULL, NULL },
+	{ "grp", "Средней Азии", "центральная азия", "0:0-23 1:0-31" },
+	{ "opt", "NdO3 and nd2o3", NULL, "0:0-4 0:9-14" },
+	{ "esc", "see INFORM.KZ today", NULL, "0:4-13" },
+	{ "esc", "informXkz", NULL, NULL },
+	{ "cjk", "中俄关系与俄方", NULL, "0:0-6 0:15-21" },
+	{ "star", "lanthanum and Lanthaum", NULL, "0:0-9 0:14-22" },
+	{ "cs", "NdPr and ndpr", NULL, "0:0-4" },
+	{ "class", "Cerium", NULL, "0:0-6" },
+	{ "look", "稀土鈥", NULL, "0:6-9" },
+	{ "ext", "rare earth", NULL, "0:0-10" },
+	{ "short", "aaabc", NULL, "0:0-5" },
+	{ "quant", "ababc", NULL, "0:0-5" },
+	{ "turk", "İzmir", NULL, "0:0-6" },
+};
+
 static const struct {
 	const char *alert, *title, *body, *spans;
 } mixed_cases[] = {
@@ -826,6 +875,28 @@ test_mixed(void)
 	}
 	free(got);
 	buf_done(&body);
+	watchset_free(s);
+}
+
+static void
+test_lits(void)
+{
+	struct watchset *s = watchset_new();
+	struct watchlist *w = compile(lits_watch, strlen(lits_watch),
+	    "lits.watch");
+	size_t i;
+
+	ok(w != NULL && watchset_add(s, w) == 0,
+	    "regexes with and without a leading literal compile");
+	for (i = 0; w && i < ELEMENTSOF(lits_cases); i++) {
+		char *got = spans_of(s, lits_cases[i].alert,
+		    lits_cases[i].title, lits_cases[i].body);
+
+		is_str(got, lits_cases[i].spans, "%s: '%s' / '%s'",
+		    lits_cases[i].alert, show(lits_cases[i].title),
+		    show(lits_cases[i].body));
+		free(got);
+	}
 	watchset_free(s);
 }
 
@@ -943,6 +1014,7 @@ suite(void)
 	test_watchset();
 	test_near();
 	test_mixed();
+	test_lits();
 	test_query();
 	watchset_free(s);
 	ok(prefilter_runs > 90, "%u entries also matched the naive way",
