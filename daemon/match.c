@@ -2754,7 +2754,8 @@ term_find(const struct watchset *s, const struct term *t,
 			while (e < n_at && at[e].field == f)
 				e++;
 			fine = term_run_at(s, t, text[f], text_len[f],
-			    (enum hit_field)f, md, tf, at + b, e - b);
+			    (enum hit_field)f, md, tf,
+			    e > b ? at + b : NULL, e - b);
 		}
 		if (!fine)
 			return false;
