@@ -233,12 +233,11 @@ put_cp(char *d, int32_t c)
 }
 
 /*
- * How many bytes at p (n bytes) are ASCII from lo to 0x7e: whole words
- * of 8 first, then byte by byte.  lo is 0x20 (printable) or 0x21
- * (printable but the space).
+ * How many bytes at p (n bytes) are printable ASCII (0x20-0x7e): whole
+ * words of 8 first, then byte by byte.
  */
 static inline size_t
-ascii_span_from(const unsigned char *p, size_t n, unsigned char lo)
+ascii_plain_span(const unsigned char *p, size_t n)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);
 	const uint64_t high = UINT64_C(0x8080808080808080);
@@ -248,11 +247,11 @@ ascii_span_from(const unsigned char *p, size_t n, unsigned char lo)
 	while (n - i >= 8) {
 		memcpy(&w, p + i, 8);
 		x = w ^ (ones * 0x7f);	/* a zero byte where w has 0x7f */
-		if (((w | (w - ones * lo) | ((x - ones) & ~x)) & high) != 0)
+		if (((w | (w - ones * 0x20) | ((x - ones) & ~x)) & high) != 0)
 			break;
 		i += 8;
 	}
-	while (i < n && p[i] >= lo && p[i] < 0x7f)
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
 		i++;
 	return i;
 }
@@ -302,7 +301,7 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 		 * of which this filter changes, copied as they are.
 		 */
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
-			size_t k = ascii_span_from(p + i, len - i, 0x20);
+			size_t k = ascii_plain_span(p + i, len - i);
 
 			memcpy(d, p + i, k);
 			d += k;
