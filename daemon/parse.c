@@ -13,12 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 #include "date.h"
 #include "parse.h"
+#include "swar.h"
 #include "url.h"
 #include "util.h"
 
@@ -231,26 +233,29 @@ utf8_len(const unsigned char *p, size_t n)
 	return l;
 }
 
-/* How the bytes look as UTF-8: valid multibyte sequences and bad bytes. */
+/*
+ * How the bytes look as UTF-8: valid multibyte sequences and bad bytes.
+ * Words of ASCII and two-byte letters go eight bytes at a time; a word
+ * that needs a closer look is read byte by byte before the next try.
+ */
 static void
 utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
     size_t *ret_bad)
 {
-	size_t i = 0, multi = 0, bad = 0, l;
+	size_t i = 0, multi = 0, bad = 0, l, words_from = 0;
+	uint64_t leads;
 
 	while (i < n) {
-		if (p[i] < 0x80)
-			i += ascii_span(p + i, n - i);
-		/* two-byte letters (Cyrillic, Greek, Latin-1) inline */
-		while (i + 1 < n && p[i] >= 0xc2 && p[i] <= 0xdf &&
-		    (p[i + 1] & 0xc0) == 0x80) {
-			multi++;
-			i += 2;
+		if (i >= words_from && n - i >= 8) {
+			l = swar_utf8(swar_load(p + i), &leads);
+			if (l > 0) {
+				multi += (size_t)(((leads >> 7) * SWAR_ONES) >>
+				    56);
+				i += l;
+				continue;
+			}
+			words_from = i + 8;	/* bytes by bytes past it */
 		}
-		if (i >= n)
-			break;
-		if (p[i] < 0x80)
-			continue;
 		l = utf8_len(p + i, n - i);
 		if (l == 0) {
 			bad++;
@@ -701,6 +706,9 @@ struct xml_err {
 	char msg[ERRMSG_MAX];
 	int line;
 	unsigned n;
+	/* called as each element of the top two levels closes */
+	void (*on_close)(void *ctx, xmlNodePtr n);
+	void *ctx;
 };
 
 static void
@@ -720,6 +728,25 @@ on_xml_error(void *user, xmlErrorPtr e)
 	while (n > 0 && (xe->msg[n - 1] == '\n' || xe->msg[n - 1] == ' '))
 		xe->msg[--n] = '\0';
 	xe->line = e->line;
+}
+
+/*
+ * libxml2's tree builder, and then xe->on_close() for an element of the
+ * first two levels (an item or entry the caller may take out of the
+ * tree as soon as it is complete, so a big feed is never a big tree).
+ */
+static void
+on_end_element(void *user, const xmlChar *name, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = user;
+	struct xml_err *xe = ctxt->_private;
+	xmlNodePtr n = ctxt->node;
+
+	xmlSAX2EndElementNs(user, name, prefix, uri);
+	if (xe->on_close && n && n->type == XML_ELEMENT_NODE &&
+	    ctxt->nodeNr >= 1 && ctxt->nodeNr <= 2)
+		xe->on_close(xe->ctx, n);
 }
 
 /*
@@ -778,6 +805,7 @@ xml_read(const char *s, size_t n, const char *url, struct xml_err *xe,
 	}
 	ctxt->_private = xe;
 	ctxt->sax->serror = on_xml_error;
+	ctxt->sax->endElementNs = on_end_element;
 	doc = xmlCtxtReadIO(ctxt, xml_mem_read, xml_mem_close, &m, url, "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_RECOVER |
 	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC |
@@ -1764,6 +1792,7 @@ atom_feed(struct pctx *c, const xmlNode *feed, struct feed_doc *d,
 	struct raw tmp = { 0 };
 	char **authors = NULL;
 	const xmlNode *k, *a;
+	size_t i;
 
 	for (k = feed->children; k; k = k->next) {
 		if (is_atom_el(c, k, "title"))
@@ -1777,6 +1806,10 @@ atom_feed(struct pctx *c, const xmlNode *feed, struct feed_doc *d,
 	}
 	d->link = TAKE_PTR(tmp.e.link);
 	raw_done(&tmp);
+	/* entries read during the parse (early_close()) lack these */
+	for (i = 0; i < es->n && authors && authors[0]; i++)
+		if (!es->v[i].authors)
+			es->v[i].authors = strv_copy(authors);
 	for (k = feed->children; k; k = k->next) {
 		struct raw r = { 0 };
 
@@ -1880,6 +1913,81 @@ decode(const char *data, size_t len, const char *content_type,
 	return 0;
 }
 
+/*
+ * Items and entries are read as soon as their end tag is parsed and then
+ * taken out of the tree (with the blanks before them), so that libxml2
+ * reuses their memory: the tree of a 50 MB feed never exists.  Those the
+ * parser never closes (a truncated feed) stay in the tree for the walk
+ * after the parse, which reads the rest as it always did.
+ */
+struct early {
+	struct pctx *c;
+	struct entries *es;
+	bool detected;		/* c->format read from the root */
+	bool rss090;		/* an item in the RSS 0.90 namespace went */
+};
+
+static void
+take_out(xmlNodePtr n)
+{
+	xmlNodePtr parent = n->parent, k;
+
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+	/*
+	 * Never leave a text node last: libxml2 appends the next text to
+	 * the last child with what it remembers of the one it wrote last.
+	 */
+	while ((k = parent->last) && (k->type == XML_TEXT_NODE ||
+	    k->type == XML_CDATA_SECTION_NODE)) {
+		xmlUnlinkNode(k);
+		xmlFreeNode(k);
+	}
+}
+
+static void
+early_close(void *ctx, xmlNodePtr n)
+{
+	struct early *ea = ctx;
+	struct pctx *c = ea->c;
+	xmlNodePtr root = xmlDocGetRootElement(n->doc), k;
+	struct raw r = { 0 };
+
+	if (!root || n == root || !n->parent)
+		return;
+	if (!ea->detected) {
+		c->format = detect_format(root, c);
+		ea->detected = true;
+	}
+	switch (c->format) {
+	case PARSE_FORMAT_UNKNOWN:
+		return;
+	case PARSE_FORMAT_ATOM03:
+	case PARSE_FORMAT_ATOM10:
+		if (n->parent != root || !is_atom_el(c, n, "entry"))
+			return;
+		/* the feed's authors are given to it after the parse */
+		atom_entry(c, n, NULL, &r);
+		break;
+	default:
+		if (!is_rss(n, "item"))
+			return;
+		if (n->parent != root) {
+			for (k = root->children; k; k = k->next)
+				if (is_rss(k, "channel"))
+					break;
+			if (n->parent != k)
+				return;		/* not the first channel */
+		}
+		if (ns_is(n, NS_RSS090))
+			ea->rss090 = true;
+		rss_item(c, n, &r);
+		break;
+	}
+	add_entry(ea->es, &r);
+	take_out(n);
+}
+
 static void
 add_warning(struct feed_doc *d, const char *msg)
 {
@@ -1901,13 +2009,14 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	struct pctx c = { .doc_url = base_url,
 	    .ent_budget = PARSE_ENTITY_BUDGET };
 	struct entries es = { 0 };
+	struct early ea = { .c = &c, .es = &es };
 	struct feed_doc *d;
 	xmlDocPtr doc;
 	xmlNodePtr root, k;
 	struct buf b, fixed = { 0 };
 	char *enc = NULL;
 	const char *s;
-	size_t n;
+	size_t n, i;
 	bool recovered;
 	int r;
 
@@ -1945,6 +2054,8 @@ parse_feed(const char *data, size_t len, const char *content_type,
 		s = fixed.data;
 		n = fixed.len;
 	}
+	xe.on_close = early_close;
+	xe.ctx = &ea;
 	doc = xml_read(s, n, base_url, &xe, &recovered);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (!root) {
@@ -1958,6 +2069,8 @@ parse_feed(const char *data, size_t len, const char *content_type,
 		goto out;
 	}
 	c.format = detect_format(root, &c);
+	if (c.format == PARSE_FORMAT_RSS10 && ea.rss090)
+		c.format = PARSE_FORMAT_RSS090;	/* its items went early */
 	if (c.format == PARSE_FORMAT_UNKNOWN) {
 		if (strcasecmp((const char *)root->name, "html") == 0)
 			snprintf(errbuf, ERRMSG_MAX, "%s", not_html);
@@ -2006,6 +2119,14 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	*ret = d;
 	r = 0;
 out:
+	if (r < 0) {
+		/* what early_close() read before the document failed */
+		for (i = 0; i < es.n; i++)
+			entry_done(&es.v[i]);
+		free(es.v);
+		free(es.hashes);
+		free(es.slots);
+	}
 	free(enc);
 	buf_done(&b);
 	buf_done(&fixed);

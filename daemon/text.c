@@ -13,6 +13,7 @@
 #include <libxml/HTMLparser.h>
 #include <utf8proc.h>
 
+#include "swar.h"
 #include "text.h"
 #include "util.h"
 
@@ -289,7 +290,7 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	char *d = room(out, 3 * len);	/* U+FFFD for a byte: 3 bytes */
-	size_t i = 0;
+	size_t i = 0, words_from = 0;
 
 	while (i < len) {
 		utf8proc_int32_t c;
@@ -300,6 +301,21 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 		 * letters from U+0100 on (Latin, Greek, Cyrillic ...), none
 		 * of which this filter changes, copied as they are.
 		 */
+		if (i >= words_from && len - i >= 8) {
+			/* ASCII and two-byte letters, eight bytes at a time */
+			uint64_t w = swar_load(p + i), leads;
+			size_t k;
+
+			if (!swar_any_below(w, 0x20) && (swar_eq(w, 0x7f) |
+			    swar_eq(w, 0xc2) | swar_eq(w, 0xd8)) == 0 &&
+			    (k = swar_utf8(w, &leads)) > 0) {
+				memcpy(d, p + i, k);
+				d += k;
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
+		}
 		if (p[i] >= 0x20 && p[i] < 0x7f) {
 			size_t k = ascii_plain_span(p + i, len - i);
 
@@ -382,6 +398,42 @@ char_normalise(int32_t c)
 }
 
 /*
+ * How many of the eight bytes at p[i] as_is_run() below takes at once
+ * (0: look at each): ASCII letters and single spaces, and the two-byte
+ * characters that are nf_stable_cp() and common in news (U+00C0-U+00FF,
+ * U+0400-U+047F, « »), but those char_normalise() changes when
+ * normalising (ё, Ё, « »).  A space in the last lane is left for the
+ * next step, which sees what follows it.
+ */
+static inline size_t
+as_is_word(const unsigned char *p, size_t i, size_t start, size_t len,
+    bool normalise)
+{
+	uint64_t w, leads, sp, ok;
+	size_t k;
+
+	if (len - i < 8)
+		return 0;
+	w = swar_load(p + i);
+	if (swar_any_below(w, 0x20) || swar_eq(w, 0x7f) != 0 ||
+	    (k = swar_utf8(w, &leads)) == 0)
+		return 0;
+	ok = swar_eq(w, 0xc3) | swar_eq(w, 0xd0) | swar_eq(w, 0xd1);
+	if (!normalise)
+		ok |= swar_eq(w, 0xc2) &
+		    ((swar_eq(w, 0xab) | swar_eq(w, 0xbb)) >> 8);
+	if ((leads & ~ok) != 0)
+		return 0;
+	if (normalise && (((swar_eq(w, 0x91) >> 8) & swar_eq(w, 0xd1)) |
+	    ((swar_eq(w, 0x81) >> 8) & swar_eq(w, 0xd0))) != 0)
+		return 0;
+	sp = swar_eq(w, ' ');
+	if ((sp & (sp >> 8)) != 0 || (i == start && (sp & 0x80) != 0))
+		return 0;
+	return sp >> 63 ? 7 : k;
+}
+
+/*
  * Where the run from p[i] of characters that blanks_fold() copies as they
  * are ends: ASCII but line ends, tabs and spaces other than single ones
  * between two characters of the run, and two-byte letters that are
@@ -390,11 +442,20 @@ char_normalise(int32_t c)
 static inline size_t
 as_is_run(const unsigned char *p, size_t i, size_t len, bool normalise)
 {
-	size_t start = i;
+	size_t start = i, words_from = i;
 
 	while (i < len) {
 		unsigned char c = p[i];
 
+		if (i >= words_from) {
+			size_t k = as_is_word(p, i, start, len, normalise);
+
+			if (k > 0) {
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
+		}
 		if (c > 0x20 && c < 0x7f) {
 			/* words are short: a byte loop beats word-at-a-time */
 			while (++i < len && p[i] > 0x20 && p[i] < 0x7f)

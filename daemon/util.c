@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "swar.h"
 #include "util.h"
 
 static void
@@ -464,7 +465,7 @@ int
 json_add_string(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p), i = 0, start, l;
+	size_t n = strlen((const char *)p), i = 0, start, l, words_from = 0;
 	int r = buf_addc(b, '"');
 
 	while (r == 0 && i < n) {
@@ -473,6 +474,19 @@ json_add_string(struct buf *b, const char *s)
 		/* Copy the run of plain ASCII and valid multibyte at once. */
 		start = i;
 		while (i < n) {
+			uint64_t w, leads;
+
+			if (i >= words_from && n - i >= 8) {
+				w = swar_load(p + i);
+				if (!swar_any_below(w, 0x20) &&
+				    (swar_eq(w, '"') | swar_eq(w, '\\') |
+				    swar_eq(w, 0x7f)) == 0 &&
+				    (l = swar_utf8(w, &leads)) > 0) {
+					i += l;
+					continue;
+				}
+				words_from = i + 8;
+			}
 			c = p[i];
 			if (c < 0x80) {
 				if (!json_plain(c))

@@ -393,11 +393,69 @@ test_entry(void)
 	entry_done(&e);
 }
 
+/*
+ * The loops read eight bytes at a time where they can, so each kind of
+ * text is also tried at every offset: after k letters and a paragraph
+ * break the result must be those letters, the break and the text's own
+ * clean form, whatever k.
+ */
+static void
+test_offsets(void)
+{
+	static const char *const texts[] = {
+		"«Норникель» и АЛРОСА ожидают роста спроса — в Китае.",
+		"Ёлки  и  ёжики\tпод\t\tёлкой,  ещё   раз",
+		"rare  earth   elements\t\tand\n\n\n\nmagnets  ",
+		"  leading and trailing  \n  spaces  \n",
+		"soft\xc2\xadhy\xc2\xadphen, no\xc2\xa0" "break, \xc2\x85 next",
+		"Ελληνικά ά (U+03AC) and e\xcc\x81 (e + U+0301), ﬁ ligature",
+		"ctl\x01\x02\x7f and C1 \xc2\x80\xc2\x9f, U+061C \xd8\x9c, "
+		    "zero\xe2\x80\x8bwidth",
+		"稀土 出口管制 — 商务部 «公告» 2023年第39号",
+		"bad \xff\xfe bytes \xd0 cut \xe2\x80 pairs \xc0\xaf",
+		"x",
+	};
+	char *(*const fns[])(const char *, size_t) = {
+		text_clean, text_normalise, text_from_html,
+	};
+	static const char *const fn_names[] = { "clean", "normalise", "html" };
+	unsigned bad[3] = { 0 }, f, t, k;
+
+	for (f = 0; f < 3; f++)
+		for (t = 0; t < ELEMENTSOF(texts); t++) {
+			char *alone = fns[f](texts[t], strlen(texts[t]));
+
+			for (k = 0; k < 9; k++) {
+				char *in = xasprintf("%.*s%s%s", (int)k,
+				    "xxxxxxxxx", f == 2 ? "<p>" : "\n\n",
+				    texts[t]);
+				char *want = *alone ? xasprintf("%.*s%s%s",
+				    (int)k, "xxxxxxxxx", k ? "\n\n" : "",
+				    alone) : xasprintf("%.*s", (int)k,
+				    "xxxxxxxxx");
+				char *got = fns[f](in, strlen(in));
+
+				if (strcmp(got, want) != 0 && bad[f]++ == 0)
+					printf("#   %s(\"%s\")\n#   got:  '%s'\n"
+					    "#   want: '%s'\n", fn_names[f], in,
+					    got, want);
+				free(in);
+				free(want);
+				free(got);
+			}
+			free(alone);
+		}
+	for (f = 0; f < 3; f++)
+		is_int(bad[f], 0, "text_%s: the same text at every offset "
+		    "cleans the same", fn_names[f]);
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_fold_words();
+	test_offsets();
 	test_nul_and_garbage();
 	test_huge();
 	test_entry();

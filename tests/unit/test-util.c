@@ -1,4 +1,7 @@
-/* test-util.c: durations, buffers with caps, JSON strings, UTF-8, strv. */
+/*
+ * test-util.c: durations, buffers with caps, JSON strings, UTF-8, strv,
+ * and the eight-bytes-at-once tests of swar.h against byte-by-byte ones.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -6,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "swar.h"
 #include "tap.h"
 #include "util.h"
 
@@ -81,6 +85,185 @@ test_json(void)
 	(void)json_add_strv(&b, NULL);
 	is_str(b.data, "[]", "NULL vector is an empty array");
 	buf_done(&b);
+}
+
+/* The bytes the word tests care about, and some they do not. */
+static const unsigned char swar_alphabet[] = {
+	0x00, 0x09, 0x0a, 0x1f, ' ', '"', 'a', '\\', 0x7e, 0x7f,
+	0x80, 0x81, 0x91, 0x9c, 0xab, 0xbb, 0xbf, 0xc0, 0xc1, 0xc2,
+	0xc3, 0xd0, 0xd1, 0xd8, 0xdf, 0xe0, 0xe2, 0xef, 0xf0, 0xf4,
+	0xf5, 0xff,
+};
+
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* swar_utf8() by hand: how many bytes, which lanes lead. */
+static size_t
+utf8_word_ref(const unsigned char *p, uint64_t *leads)
+{
+	size_t i = 0;
+
+	*leads = 0;
+	while (i < 8) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] < 0xc2 || p[i] > 0xdf)
+			return 0;
+		if (i == 7)
+			return 7;
+		if ((p[i + 1] & 0xc0) != 0x80)
+			return 0;
+		*leads |= UINT64_C(0x80) << (8 * i);
+		i += 2;
+	}
+	return 8;
+}
+
+static void
+test_swar(void)
+{
+	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
+	unsigned bad_utf8 = 0, bad_eq = 0, bad_below = 0, i, k;
+	unsigned taken[9] = { 0 };
+
+	for (i = 0; i < 200000; i++) {
+		unsigned char p[8];
+		uint64_t w, leads = 0, want_leads, eq = 0;
+		size_t n, want;
+		bool below = false;
+		unsigned char probe;
+
+		for (k = 0; k < 8; k++) {
+			uint64_t r = xorshift(&x);
+
+			/* half the words are text: letters, spaces, pairs */
+			if (i % 2 == 0 && r % 3 != 0 && k < 7) {
+				p[k] = (unsigned char)(0xc2 + r % 30);
+				p[++k] = (unsigned char)(0x80 + (r >> 8) % 64);
+			} else if (i % 2 == 0)
+				p[k] = r % 5 ? 'a' : ' ';
+			else
+				p[k] = swar_alphabet[r %
+				    sizeof(swar_alphabet)];
+		}
+		if (i % 4 == 0)		/* a pair cut by the word's end */
+			p[7] = 0xd1;
+		w = swar_load(p);
+		want = utf8_word_ref(p, &want_leads);
+		n = swar_utf8(w, &leads);
+		if (n != want || (n > 0 && leads != want_leads))
+			bad_utf8++;
+		taken[n]++;
+		probe = swar_alphabet[i % sizeof(swar_alphabet)];
+		for (k = 0; k < 8; k++) {
+			if (p[k] == probe)
+				eq |= UINT64_C(0x80) << (8 * k);
+			if (p[k] < (probe & 0x7f) + 1)
+				below = true;
+		}
+		if (swar_eq(w, probe) != eq)
+			bad_eq++;
+		if (swar_any_below(w, (probe & 0x7fu) + 1) != below)
+			bad_below++;
+	}
+	is_int(bad_utf8, 0, "swar_utf8 agrees with the byte-by-byte check "
+	    "on 200000 words");
+	ok(taken[0] > 1000 && taken[7] > 1000 && taken[8] > 1000,
+	    "the words cover rejects (%u), 7-byte (%u) and 8-byte (%u) takes",
+	    taken[0], taken[7], taken[8]);
+	is_int(bad_eq, 0, "swar_eq marks exactly the lanes holding the byte");
+	is_int(bad_below, 0, "swar_any_below agrees with a byte loop");
+}
+
+/* JSON escaping by hand, for the differential test below. */
+static void
+json_ref(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, l;
+
+	(void)buf_addc(b, '"');
+	while (i < n) {
+		if (p[i] >= 0x80) {
+			for (l = 2; l <= 4 && l <= n - i; l++)
+				if (utf8_valid((const char *)p + i, l))
+					break;
+			if (l > 4 || l > n - i) {
+				(void)buf_adds(b, "\\ufffd");
+				i++;
+			} else {
+				(void)buf_add(b, p + i, l);
+				i += l;
+			}
+			continue;
+		}
+		if (p[i] == '"')
+			(void)buf_adds(b, "\\\"");
+		else if (p[i] == '\\')
+			(void)buf_adds(b, "\\\\");
+		else if (p[i] == '\n')
+			(void)buf_adds(b, "\\n");
+		else if (p[i] == '\r')
+			(void)buf_adds(b, "\\r");
+		else if (p[i] == '\t')
+			(void)buf_adds(b, "\\t");
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			(void)buf_printf(b, "\\u%04x", p[i]);
+		else
+			(void)buf_addc(b, (char)p[i]);
+		i++;
+	}
+	(void)buf_addc(b, '"');
+}
+
+static void
+test_json_words(void)
+{
+	static const char *const bits[] = {
+		"Росатом ", "rare earth ", "\"", "\\", "\n", "\x01", "\x7f",
+		"\xff", "\xd0", "\xe2\x80\x94", "«", "稀土", "\xf0\x9f\x98\x80",
+		"\xc0\xaf", "\xed\xa0\x80", "a", "  ",
+	};
+	uint64_t x = 88172645463325252u;
+	struct buf got, want;
+	unsigned i, k, bad = 0;
+
+	buf_init(&got, 0);
+	buf_init(&want, 0);
+	for (i = 0; i < 3000; i++) {
+		char s[256];
+		size_t n = 0;
+
+		for (k = 0; k < 12; k++) {
+			const char *b = bits[xorshift(&x) % ELEMENTSOF(bits)];
+
+			if (n + strlen(b) >= sizeof(s))
+				break;
+			memcpy(s + n, b, strlen(b));
+			n += strlen(b);
+		}
+		s[n] = '\0';
+		buf_reset(&got);
+		buf_reset(&want);
+		(void)json_add_string(&got, s);
+		json_ref(&want, s);
+		if (strcmp(got.data, want.data) != 0 && bad++ == 0)
+			printf("#   got:  %s\n#   want: %s\n", got.data,
+			    want.data);
+	}
+	is_int(bad, 0, "JSON strings of mixed text agree with a byte loop "
+	    "(3000 strings, every alignment)");
+	buf_done(&got);
+	buf_done(&want);
 }
 
 static void
@@ -160,6 +343,8 @@ main(void)
 	test_duration();
 	test_buf();
 	test_json();
+	test_json_words();
+	test_swar();
 	test_utf8();
 	test_strv();
 	test_time();

@@ -1,0 +1,78 @@
+/*
+ * swar.h: byte tests on eight bytes at once (SIMD within a register), for
+ * the loops that scan whole feeds: encoding detection, the character
+ * filter, blank folding and JSON output.  Words are loaded little-endian,
+ * so byte k of the text is lane k (bits 8k to 8k+7) on every machine.
+ */
+#ifndef REEWATCH_SWAR_H
+#define REEWATCH_SWAR_H
+
+#include <endian.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define SWAR_ONES	UINT64_C(0x0101010101010101)
+#define SWAR_HIGH	UINT64_C(0x8080808080808080)
+#define SWAR_LOW7	UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+/* The eight bytes at p (which must have eight). */
+static inline uint64_t
+swar_load(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return le64toh(w);
+}
+
+/* Is any byte of w below b (b at most 0x80)? */
+static inline bool
+swar_any_below(uint64_t w, unsigned b)
+{
+	return ((w - SWAR_ONES * b) & ~w & SWAR_HIGH) != 0;
+}
+
+/* The high bit of each lane of w whose byte is b, exactly. */
+static inline uint64_t
+swar_eq(uint64_t w, unsigned char b)
+{
+	uint64_t t = w ^ (SWAR_ONES * b);
+
+	return ~(((t & SWAR_LOW7) + SWAR_LOW7) | t | SWAR_LOW7);
+}
+
+/*
+ * If w holds only ASCII and whole two-byte UTF-8 sequences (Latin-1,
+ * Greek, Cyrillic ... with the spaces and punctuation between words),
+ * how many of its bytes can be taken: 8, or 7 when the last one leads a
+ * sequence the next word ends.  0 when a byte needs a closer look (a
+ * longer sequence, C0/C1, a stray continuation).  *ret_leads gets the
+ * high bit of each lane that leads a sequence, among the bytes taken.
+ */
+static inline size_t
+swar_utf8(uint64_t w, uint64_t *ret_leads)
+{
+	const uint64_t last = UINT64_C(0x80) << 56;
+	uint64_t cont = w & ~(w << 1) & SWAR_HIGH;		/* 10xxxxxx */
+	uint64_t lead = w & (w << 1) & ~(w << 2) & SWAR_HIGH;	/* 110xxxxx */
+	uint64_t wide = w & (w << 1) & (w << 2) & SWAR_HIGH;	/* 111xxxxx */
+	/* C0 and C1 lead overlong forms: none of bits 1-4 set */
+	uint64_t some = (((w >> 1) & UINT64_C(0x0f0f0f0f0f0f0f0f)) +
+	    SWAR_LOW7) & SWAR_HIGH;
+	size_t n = 8;
+
+	if (wide != 0 || (lead & ~some) != 0 || (cont & 0x80) != 0)
+		return 0;
+	if ((lead & last) != 0) {
+		lead &= ~last;
+		n = 7;
+	}
+	if (cont != lead << 8)
+		return 0;
+	*ret_leads = lead;
+	return n;
+}
+
+#endif
