@@ -1,6 +1,7 @@
 # lib.sh: shared helpers of the integration tests: TAP output, a private
-# work folder, free ports, and an nginx on 127.0.0.1 started and stopped by
-# PID.  Sourced by each test; needs top_srcdir and top_builddir.
+# work folder, free ports, and an nginx and the hostile server on 127.0.0.1
+# started and stopped by PID.  Sourced by each test; needs top_srcdir and
+# top_builddir.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -118,6 +119,22 @@ NGINX
 		[ $i -gt 50 ] && bail "nginx did not start: $(cat "$work/nginx/error.log" 2>/dev/null)"
 		sleep 0.1
 	done
+}
+
+# start_hostile LOG: tests/integration/hostile-server.py on a free port of
+# 127.0.0.1, logging "TIME PATH" per request to LOG; its base URL in
+# $hostile_url.
+start_hostile() {
+	"${PYTHON3:-python3}" "$top_srcdir/tests/integration/hostile-server.py" \
+		--log "$1" >"$work/hostile.port" 2>"$work/hostile.err" &
+	pids="$pids $!"
+	i=0
+	while [ ! -s "$work/hostile.port" ]; do
+		i=$((i + 1))
+		[ $i -gt 50 ] && bail "hostile server did not start: $(cat "$work/hostile.err")"
+		sleep 0.1
+	done
+	hostile_url="http://127.0.0.1:$(head -1 "$work/hostile.port")"
 }
 
 # sql DB QUERY: one value from a SQLite file.

@@ -34,15 +34,8 @@ chmod -R a+rX "$work/www"
 start_nginx "$work/www"
 ng="http://127.0.0.1:$nginx_port"
 
-"$py" "$top_srcdir/tests/integration/hostile-server.py" --log "$work/req.log" \
-	>"$work/port" 2>"$work/hostile.err" &
-pids="$pids $!"
-i=0
-while [ ! -s "$work/port" ]; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "hostile server did not start"
-	sleep 0.1
-done
-h="http://127.0.0.1:$(head -1 "$work/port")"
+start_hostile "$work/req.log"
+h=$hostile_url
 
 cat >"$work/test.feeds" <<FEEDS
 [feed "Good"]

@@ -12,15 +12,8 @@ command -v sqlite3 >/dev/null || bail "sqlite3 not found (apt-get install sqlite
 mkdir -p "$work/state" "$work/watch"
 
 # The hostile server, logging each request's time and path.
-"$py" "$top_srcdir/tests/integration/hostile-server.py" --log "$work/req.log" \
-	>"$work/port" 2>"$work/hostile.err" &
-pids="$pids $!"
-i=0
-while [ ! -s "$work/port" ]; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "hostile server did not start"
-	sleep 0.1
-done
-base="http://127.0.0.1:$(head -1 "$work/port")"
+start_hostile "$work/req.log"
+base=$hostile_url
 
 # A NOTIFY_SOCKET listener (abstract namespace, as systemd may use).
 sock="@reewatch-test-$$"
