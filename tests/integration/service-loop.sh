@@ -30,11 +30,8 @@ with open(out, "a") as f:
         f.flush()
 PY
 pids="$pids $!"
-i=0
-while ! grep -q LISTENING "$work/notify.log" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "notify listener did not start"
-	sleep 0.1
-done
+wait_for 5 grep -q LISTENING "$work/notify.log" 2>/dev/null ||
+	bail "notify listener did not start"
 
 cp "$top_srcdir/tests/data/watch/cycle.watch" "$work/watch/"
 cat >"$work/test.feeds" <<FEEDS
@@ -66,11 +63,6 @@ connect_timeout = 2s
 CONF
 db="$work/state/reewatch.db"
 count() { grep -c " $1\$" "$work/req.log" 2>/dev/null || echo 0; }
-wait_for() {	# wait_for SECONDS COMMAND...
-	t=$(($1 * 10)); shift
-	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
-}
 
 start=$(date +%s)
 NOTIFY_SOCKET=$sock WATCHDOG_USEC=1000000 "$REEWATCHD" --config "$work/reewatch.conf" \
