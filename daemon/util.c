@@ -75,8 +75,8 @@ xstrndup(const char *s, size_t n)
 }
 
 /* vasprintf() that never fails; *ret_len (if not NULL) is strlen. */
-static char *
-xvasprintf(size_t *ret_len, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+static char *xvasprintf(size_t *ret_len, const char *fmt, va_list ap)
+    PRINTF_LIKE(2, 0);
 
 static char *
 xvasprintf(size_t *ret_len, const char *fmt, va_list ap)
