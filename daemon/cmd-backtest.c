@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,10 +64,8 @@ on_entry(const struct store_entry_row *row, void *ctx)
 	int r;
 
 	b->entries++;
-	r = cmd_match_row(b->ws, row, &hits, &n);
-	if (r == -ETIME)
-		b->limited = true;
-	else if (r < 0)
+	r = cmd_match_row(b->ws, row, &b->limited, &hits, &n);
+	if (r < 0)
 		return r;
 	for (i = 0; i < n; i++) {
 		ssize_t k = old_find(b, row->id, hits[i].alert);
@@ -92,11 +89,6 @@ on_entry(const struct store_entry_row *row, void *ctx)
 int
 cmd_backtest(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_free_ char *data = NULL;
 	uint64_t since_sec = BACKTEST_SINCE_DEFAULT;
 	struct backtest b;
@@ -106,23 +98,12 @@ cmd_backtest(int argc, char **argv)
 	struct watchset *ws = NULL;
 	struct diag d;
 	size_t len = 0, i, dropped = 0;
-	int c, r, status = 0;
+	int r, status = 0;
 
 	memset(&b, 0, sizeof(b));
-	/* 0, not 1: re-initialise getopt so options may follow WATCHLIST */
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (cmd_since_arg(argv[0], optarg, &since_sec) < 0)
-				return CMD_EXIT_USAGE;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind + 1 != argc)
-		goto usage;
+	r = cmd_operand_since(argc, argv, "WATCHLIST", &since_sec);
+	if (r != 0)
+		return r;
 	r = read_file(argv[optind], BACKTEST_FILE_MAX, &data, &len);
 	if (r < 0) {
 		fprintf(stderr, "reewatch backtest: %s: %s\n", argv[optind],
@@ -136,19 +117,10 @@ cmd_backtest(int argc, char **argv)
 	diag_done(&d);
 	if (r < 0)
 		return SETUP_EXIT_CONFIG;
-	r = cmd_load_setup(&su);
-	if (r != 0) {
-		watchlist_free(w);
+	r = cmd_open_matcher(w, &su, &st, &ws);
+	if (r != 0)
 		return r;
-	}
-	if (cmd_open_store(su, &st) < 0) {
-		watchlist_free(w);
-		setup_free(su);
-		return 1;
-	}
-	ws = watchset_new();
 	b.name = watchlist_name(w);
-	(void)watchset_add(ws, w);
 	b.ws = ws;
 	{
 		int64_t since = (int64_t)time(NULL) - (int64_t)since_sec;
@@ -185,8 +157,4 @@ cmd_backtest(int argc, char **argv)
 	store_close(st);
 	setup_free(su);
 	return status;
-usage:
-	fprintf(stderr, "usage: reewatch %s WATCHLIST [--since DURATION]\n",
-	    argv[0]);
-	return CMD_EXIT_USAGE;
 }

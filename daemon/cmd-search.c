@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,10 +119,8 @@ on_entry(const struct store_entry_row *row, void *ctx)
 	int r;
 
 	x->entries++;
-	r = cmd_match_row(x->ws, row, &hits, &n);
-	if (r == -ETIME)
-		x->limited = true;
-	else if (r < 0)
+	r = cmd_match_row(x->ws, row, &x->limited, &hits, &n);
+	if (r < 0)
 		return r;
 	if (n > 0) {
 		char when[RFC3339_MAX] = "-";
@@ -145,11 +142,6 @@ on_entry(const struct store_entry_row *row, void *ctx)
 int
 cmd_search(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_free_ char *fts = NULL;
 	uint64_t since_sec = SEARCH_SINCE_DEFAULT;
 	struct search x = { NULL, 0, 0, false };
@@ -160,22 +152,11 @@ cmd_search(int argc, char **argv)
 	char **phrases = NULL;
 	struct diag d;
 	size_t i;
-	int c, r;
+	int r;
 
-	/* 0, not 1: re-initialise getopt so options may follow QUERY */
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (cmd_since_arg(argv[0], optarg, &since_sec) < 0)
-				return CMD_EXIT_USAGE;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind + 1 != argc)
-		goto usage;
+	r = cmd_operand_since(argc, argv, "'QUERY'", &since_sec);
+	if (r != 0)
+		return r;
 	diag_init(&d);
 	r = watchlist_compile_query(argv[optind], &w, &phrases, &d);
 	for (i = 0; i < d.n; i++) {
@@ -190,18 +171,9 @@ cmd_search(int argc, char **argv)
 		return CMD_EXIT_USAGE;
 	fts = fts_expression(phrases);
 	strv_free(phrases);
-	r = cmd_load_setup(&su);
-	if (r != 0) {
-		watchlist_free(w);
+	r = cmd_open_matcher(w, &su, &st, &ws);
+	if (r != 0)
 		return r;
-	}
-	if (cmd_open_store(su, &st) < 0) {
-		watchlist_free(w);
-		setup_free(su);
-		return 1;
-	}
-	ws = watchset_new();
-	(void)watchset_add(ws, w);
 	x.ws = ws;
 	r = store_search_each(st, fts, (int64_t)time(NULL) -
 	    (int64_t)since_sec, on_entry, &x);
@@ -217,8 +189,4 @@ cmd_search(int argc, char **argv)
 	store_close(st);
 	setup_free(su);
 	return r < 0 ? 1 : 0;
-usage:
-	fprintf(stderr, "usage: reewatch %s 'QUERY' [--since DURATION]\n",
-	    argv[0]);
-	return CMD_EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -84,17 +85,82 @@ cmd_since_arg(const char *cmd, const char *arg, uint64_t *ret_sec)
 }
 
 int
+cmd_operand_since(int argc, char **argv, const char *operand,
+    uint64_t *ret_sec)
+{
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	/* 0, not 1: re-initialise getopt so options may follow the operand */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (cmd_since_arg(argv[0], optarg, ret_sec) < 0)
+				return CMD_EXIT_USAGE;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 1 != argc)
+		goto usage;
+	return 0;
+usage:
+	fprintf(stderr, "usage: reewatch %s %s [--since DURATION]\n",
+	    argv[0], operand);
+	return CMD_EXIT_USAGE;
+}
+
+int
+cmd_open_matcher(struct watchlist *w, struct setup **ret_su,
+    struct store **ret_st, struct watchset **ret_ws)
+{
+	struct setup *su = NULL;
+	struct store *st = NULL;
+	struct watchset *ws;
+	int r;
+
+	r = cmd_load_setup(&su);
+	if (r != 0) {
+		watchlist_free(w);
+		return r;
+	}
+	if (cmd_open_store(su, &st) < 0) {
+		watchlist_free(w);
+		setup_free(su);
+		return 1;
+	}
+	ws = watchset_new();
+	(void)watchset_add(ws, w);
+	*ret_su = su;
+	*ret_st = st;
+	*ret_ws = ws;
+	return 0;
+}
+
+int
 cmd_match_row(const struct watchset *ws, const struct store_entry_row *row,
-    struct hit **ret_hits, size_t *ret_n)
+    bool *limited, struct hit **ret_hits, size_t *ret_n)
 {
 	struct entry e;
+	int r;
 
 	/* Borrowed text: the entry is never freed, only matched. */
 	memset(&e, 0, sizeof(e));
 	e.title.s = (char *)row->title;
 	e.summary.s = (char *)row->summary;
 	e.content.s = (char *)row->content;
-	return match_entry(ws, &e, ret_hits, ret_n);
+	r = match_entry(ws, &e, ret_hits, ret_n);
+	if (r == -ETIME) {
+		*limited = true;
+		r = 0;
+	}
+	return r;
 }
 
 void

@@ -22,9 +22,24 @@ int cmd_open_store(const struct setup *su, struct store **ret);
 /* ,"key":"value" (or null) and an RFC 3339 time (or null) for JSON. */
 void cmd_json_field(struct buf *b, const char *key, const char *s);
 void cmd_json_time(struct buf *b, int64_t t);
-/* Match one stored entry (backtest, search): match_entry()'s result. */
+/*
+ * The arguments of a command that takes one OPERAND and --since DURATION
+ * (backtest, search): 0 with the operand at argv[optind] and *ret_sec set
+ * when --since is given, or CMD_EXIT_USAGE after a message.
+ */
+int cmd_operand_since(int argc, char **argv, const char *operand,
+    uint64_t *ret_sec);
+/*
+ * Load the setup, open its store and a watchset of w alone, for matching
+ * stored entries (backtest, search).  Takes w: 0 with the three (w is the
+ * watchset's), or the exit status after a message (w freed).
+ */
+int cmd_open_matcher(struct watchlist *w, struct setup **ret_su,
+    struct store **ret_st, struct watchset **ret_ws);
+/* Match one stored entry (backtest, search): match_entry()'s result, but
+ * PCRE2's limits (-ETIME) only set *limited. */
 int cmd_match_row(const struct watchset *ws, const struct store_entry_row *row,
-    struct hit **ret_hits, size_t *ret_n);
+    bool *limited, struct hit **ret_hits, size_t *ret_n);
 /* "<prefix>terms: a, b" and a newline. */
 void cmd_print_terms(const char *prefix, char *const *terms);
 /* --since DURATION of command cmd; -EINVAL (with a message) when bad. */

@@ -44,6 +44,19 @@ int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 int store_bind_time(sqlite3_stmt *st, int i, int64_t t);	/* 0 = NULL */
 char *store_column_strdup(sqlite3_stmt *st, int i);
 
+/*
+ * Every row of st (bound already) as a new array of *ret_n elements of
+ * size bytes, each filled by read_row(st, element); resets st.  On
+ * failure the rows read are freed as by store_rows_free() and *ret and
+ * *ret_n are left alone.
+ */
+int store_rows_read(struct store *s, sqlite3_stmt *st, size_t size,
+    void (*read_row)(sqlite3_stmt *st, void *row), void (*free_row)(void *row),
+    void **ret, size_t *ret_n);
+/* free_row() on each of the n elements of v (NULL allowed), then v. */
+void store_rows_free(void *v, size_t n, size_t size,
+    void (*free_row)(void *row));
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);

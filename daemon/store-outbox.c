@@ -11,23 +11,24 @@
 
 #include "store-internal.h"
 
-static const char sql_due[] =
-	"SELECT d.id, d.hit_id, d.channel, d.attempts, d.last_error,"
-	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
-	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
-	" e.content FROM deliveries d JOIN hits h ON h.id = d.hit_id"
-	" JOIN entries e ON e.id = h.entry_id"
+/* The columns of delivery_read() after the delivery's own five. */
+#define HIT_COLUMNS \
+	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms," \
+	" h.snippet, h.score, e.published, h.created, h.spans, e.summary," \
+	" e.content"
+#define DELIVERY_SELECT \
+	"SELECT d.id, d.hit_id, d.channel, d.attempts, d.last_error," \
+	HIT_COLUMNS " FROM deliveries d JOIN hits h ON h.id = d.hit_id" \
+	" JOIN entries e ON e.id = h.entry_id" \
 	" JOIN feeds f ON f.id = e.feed_id"
+
+static const char sql_due[] =
+	DELIVERY_SELECT
 	" WHERE d.state = 'pending' AND d.next_attempt <= ?1"
 	" AND (?2 IS NULL OR d.channel = ?2)"
 	" ORDER BY h.created, d.id LIMIT ?3";
 static const char sql_recent[] =
-	"SELECT d.id, d.hit_id, d.channel, d.attempts, d.last_error,"
-	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
-	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
-	" e.content FROM deliveries d JOIN hits h ON h.id = d.hit_id"
-	" JOIN entries e ON e.id = h.entry_id"
-	" JOIN feeds f ON f.id = e.feed_id"
+	DELIVERY_SELECT
 	" WHERE d.state = 'done' AND d.done_at >= ?1"
 	" AND (?2 IS NULL OR d.channel = ?2)"
 	" ORDER BY h.created DESC, d.id LIMIT ?3";
@@ -72,9 +73,7 @@ static const char sql_digest_find[] =
  * hit's, channel NULL), grouped for the digest. */
 static const char sql_period_hits[] =
 	"SELECT h.id, h.id, NULL, 0, NULL,"
-	" f.name, e.title, e.link, h.watchlist, h.alert, h.terms,"
-	" h.snippet, h.score, e.published, h.created, h.spans, e.summary,"
-	" e.content FROM hits h JOIN entries e ON e.id = h.entry_id"
+	HIT_COLUMNS " FROM hits h JOIN entries e ON e.id = h.entry_id"
 	" JOIN feeds f ON f.id = e.feed_id"
 	" WHERE h.created >= ?1 AND h.created < ?2"
 	" ORDER BY h.watchlist, h.alert, h.created, h.id LIMIT ?3";
@@ -85,26 +84,55 @@ static const char sql_feeds_failing[] =
 	" last_attempt FROM feeds WHERE failures > 0 OR last_error IS NOT NULL"
 	" ORDER BY failures DESC, name";
 
+/* One row of DELIVERY_SELECT's columns (or sql_period_hits'). */
+static void
+delivery_read(sqlite3_stmt *st, void *row)
+{
+	*(struct store_delivery *)row = (struct store_delivery){
+		.id = sqlite3_column_int64(st, 0),
+		.hit_id = sqlite3_column_int64(st, 1),
+		.channel = store_column_strdup(st, 2),
+		.attempts = (unsigned)sqlite3_column_int(st, 3),
+		.last_error = store_column_strdup(st, 4),
+		.feed = store_column_strdup(st, 5),
+		.title = store_column_strdup(st, 6),
+		.link = store_column_strdup(st, 7),
+		.watchlist = store_column_strdup(st, 8),
+		.alert = store_column_strdup(st, 9),
+		.terms_json = store_column_strdup(st, 10),
+		.snippet = store_column_strdup(st, 11),
+		.score = sqlite3_column_int(st, 12),
+		.published = sqlite3_column_int64(st, 13),
+		.created = sqlite3_column_int64(st, 14),
+		.spans_json = store_column_strdup(st, 15),
+		.summary = store_column_strdup(st, 16),
+		.content = store_column_strdup(st, 17),
+	};
+}
+
+static void
+delivery_free(void *row)
+{
+	struct store_delivery *d = row;
+
+	free(d->channel);
+	free(d->last_error);
+	free(d->feed);
+	free(d->title);
+	free(d->link);
+	free(d->watchlist);
+	free(d->alert);
+	free(d->terms_json);
+	free(d->snippet);
+	free(d->spans_json);
+	free(d->summary);
+	free(d->content);
+}
+
 void
 store_deliveries_free(struct store_delivery *d, size_t n)
 {
-	size_t i;
-
-	for (i = 0; d && i < n; i++) {
-		free(d[i].channel);
-		free(d[i].last_error);
-		free(d[i].feed);
-		free(d[i].title);
-		free(d[i].link);
-		free(d[i].watchlist);
-		free(d[i].alert);
-		free(d[i].terms_json);
-		free(d[i].snippet);
-		free(d[i].spans_json);
-		free(d[i].summary);
-		free(d[i].content);
-	}
-	free(d);
+	store_rows_free(d, n, sizeof(*d), delivery_free);
 }
 
 /* Read the rows of st (columns as in sql_due); st is bound already. */
@@ -112,44 +140,14 @@ static int
 deliveries_read(struct store *s, sqlite3_stmt *st,
     struct store_delivery **ret, size_t *ret_n)
 {
-	struct store_delivery *v = NULL, *d;
-	size_t n = 0;
-	int rc, r = 0;
+	void *v;
+	int r;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		d = &v[n++];
-		*d = (struct store_delivery){
-			.id = sqlite3_column_int64(st, 0),
-			.hit_id = sqlite3_column_int64(st, 1),
-			.channel = store_column_strdup(st, 2),
-			.attempts = (unsigned)sqlite3_column_int(st, 3),
-			.last_error = store_column_strdup(st, 4),
-			.feed = store_column_strdup(st, 5),
-			.title = store_column_strdup(st, 6),
-			.link = store_column_strdup(st, 7),
-			.watchlist = store_column_strdup(st, 8),
-			.alert = store_column_strdup(st, 9),
-			.terms_json = store_column_strdup(st, 10),
-			.snippet = store_column_strdup(st, 11),
-			.score = sqlite3_column_int(st, 12),
-			.published = sqlite3_column_int64(st, 13),
-			.created = sqlite3_column_int64(st, 14),
-			.spans_json = store_column_strdup(st, 15),
-			.summary = store_column_strdup(st, 16),
-			.content = store_column_strdup(st, 17),
-		};
-	}
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc);
-	store_stmt_done(st);
-	if (r < 0) {
-		store_deliveries_free(v, n);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	r = store_rows_read(s, st, sizeof(**ret), delivery_read,
+	    delivery_free, &v, ret_n);
+	if (r == 0)
+		*ret = v;
+	return r;
 }
 
 static int
@@ -237,16 +235,32 @@ store_deliveries_pending(struct store *s, int64_t *ret_n, int64_t *ret_next)
 	return count_min(s, sql_pending, ret_n, ret_next);
 }
 
+static void
+digest_read(sqlite3_stmt *st, void *row)
+{
+	*(struct store_digest *)row = (struct store_digest){
+		.id = sqlite3_column_int64(st, 0),
+		.start = sqlite3_column_int64(st, 1),
+		.end = sqlite3_column_int64(st, 2),
+		.files = store_column_strdup(st, 3),
+		.attempts = (unsigned)sqlite3_column_int(st, 4),
+		.last_error = store_column_strdup(st, 5),
+	};
+}
+
+static void
+digest_free(void *row)
+{
+	struct store_digest *d = row;
+
+	free(d->files);
+	free(d->last_error);
+}
+
 void
 store_digests_free(struct store_digest *d, size_t n)
 {
-	size_t i;
-
-	for (i = 0; d && i < n; i++) {
-		free(d[i].files);
-		free(d[i].last_error);
-	}
-	free(d);
+	store_rows_free(d, n, sizeof(*d), digest_free);
 }
 
 int
@@ -276,34 +290,17 @@ store_digests_mail_due(struct store *s, int64_t now,
     struct store_digest **ret, size_t *ret_n)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_digest_due);
-	struct store_digest *v = NULL;
-	size_t n = 0;
-	int rc, r = 0;
+	void *v;
+	int r;
 
 	if (!st)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = (struct store_digest){
-			.id = sqlite3_column_int64(st, 0),
-			.start = sqlite3_column_int64(st, 1),
-			.end = sqlite3_column_int64(st, 2),
-			.files = store_column_strdup(st, 3),
-			.attempts = (unsigned)sqlite3_column_int(st, 4),
-			.last_error = store_column_strdup(st, 5),
-		};
-	}
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc);
-	store_stmt_done(st);
-	if (r < 0) {
-		store_digests_free(v, n);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	r = store_rows_read(s, st, sizeof(**ret), digest_read, digest_free,
+	    &v, ret_n);
+	if (r == 0)
+		*ret = v;
+	return r;
 }
 
 int
@@ -401,16 +398,32 @@ store_hit_terms(struct store *s, int64_t since, int64_t until,
 	return r;
 }
 
+static void
+feed_problem_read(sqlite3_stmt *st, void *row)
+{
+	*(struct store_feed_problem *)row = (struct store_feed_problem){
+		.name = store_column_strdup(st, 0),
+		.error = store_column_strdup(st, 1),
+		.failures = (unsigned)sqlite3_column_int(st, 2),
+		.last_success = sqlite3_column_int64(st, 3),
+		.last_status = (long)sqlite3_column_int64(st, 4),
+		.last_attempt = sqlite3_column_int64(st, 5),
+	};
+}
+
+static void
+feed_problem_free(void *row)
+{
+	struct store_feed_problem *p = row;
+
+	free(p->name);
+	free(p->error);
+}
+
 void
 store_feed_problems_free(struct store_feed_problem *p, size_t n)
 {
-	size_t i;
-
-	for (i = 0; p && i < n; i++) {
-		free(p[i].name);
-		free(p[i].error);
-	}
-	free(p);
+	store_rows_free(p, n, sizeof(*p), feed_problem_free);
 }
 
 int
@@ -418,31 +431,14 @@ store_feed_problems(struct store *s, struct store_feed_problem **ret,
     size_t *ret_n)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_feeds_failing);
-	struct store_feed_problem *v = NULL;
-	size_t n = 0;
-	int rc, r = 0;
+	void *v;
+	int r;
 
 	if (!st)
 		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n++] = (struct store_feed_problem){
-			.name = store_column_strdup(st, 0),
-			.error = store_column_strdup(st, 1),
-			.failures = (unsigned)sqlite3_column_int(st, 2),
-			.last_success = sqlite3_column_int64(st, 3),
-			.last_status = (long)sqlite3_column_int64(st, 4),
-			.last_attempt = sqlite3_column_int64(st, 5),
-		};
-	}
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc);
-	store_stmt_done(st);
-	if (r < 0) {
-		store_feed_problems_free(v, n);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	r = store_rows_read(s, st, sizeof(**ret), feed_problem_read,
+	    feed_problem_free, &v, ret_n);
+	if (r == 0)
+		*ret = v;
+	return r;
 }

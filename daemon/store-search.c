@@ -175,6 +175,28 @@ store_search_each(struct store *s, const char *fts, int64_t since,
 	return entries_walk(s, st, fn, ctx);
 }
 
+static void
+hit_key_read(sqlite3_stmt *st, void *row)
+{
+	struct store_hit_key *k = row;
+	const char *t = col(st, 2), *f = col(st, 3);
+
+	k->entry_id = sqlite3_column_int64(st, 0);
+	k->alert = xstrdup(col(st, 1) ? col(st, 1) : "");
+	k->title = t ? xstrdup(t) : NULL;
+	k->feed = xstrdup(f ? f : "");
+}
+
+static void
+hit_key_free(void *row)
+{
+	struct store_hit_key *k = row;
+
+	free(k->alert);
+	free(k->title);
+	free(k->feed);
+}
+
 int
 store_hit_keys(struct store *s, const char *watchlist, int64_t since,
     struct store_hit_key **ret, size_t *ret_n)
@@ -186,9 +208,8 @@ store_hit_keys(struct store *s, const char *watchlist, int64_t since,
 	    " WHERE h.watchlist = ?1 AND e.first_seen >= ?2"
 	    " ORDER BY h.entry_id, h.alert";
 	sqlite3_stmt *st = store_stmt(s, sql);
-	struct store_hit_key *v = NULL;
-	size_t n = 0;
-	int rc, r = 0;
+	void *v;
+	int r;
 
 	if (!st)
 		return -EIO;
@@ -197,37 +218,15 @@ store_hit_keys(struct store *s, const char *watchlist, int64_t since,
 		store_stmt_done(st);
 		return store_fail(s, SQLITE_ERROR);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = col(st, 2), *f = col(st, 3);
-
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].entry_id = sqlite3_column_int64(st, 0);
-		v[n].alert = xstrdup(col(st, 1) ? col(st, 1) : "");
-		v[n].title = t ? xstrdup(t) : NULL;
-		v[n].feed = xstrdup(f ? f : "");
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_fail(s, rc);
-	store_stmt_done(st);
-	if (r < 0) {
-		store_hit_keys_free(v, n);
-		return r;
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	r = store_rows_read(s, st, sizeof(**ret), hit_key_read, hit_key_free,
+	    &v, ret_n);
+	if (r == 0)
+		*ret = v;
+	return r;
 }
 
 void
 store_hit_keys_free(struct store_hit_key *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].alert);
-		free(v[i].title);
-		free(v[i].feed);
-	}
-	free(v);
+	store_rows_free(v, n, sizeof(*v), hit_key_free);
 }

@@ -420,6 +420,42 @@ store_column_strdup(sqlite3_stmt *st, int i)
 	return xstrdup((const char *)sqlite3_column_text(st, i));
 }
 
+int
+store_rows_read(struct store *s, sqlite3_stmt *st, size_t size,
+    void (*read_row)(sqlite3_stmt *st, void *row), void (*free_row)(void *row),
+    void **ret, size_t *ret_n)
+{
+	char *v = NULL;
+	size_t n = 0;
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * size);
+		read_row(st, v + n * size);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc);
+	store_stmt_done(st);
+	if (r < 0) {
+		store_rows_free(v, n, size, free_row);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void
+store_rows_free(void *v, size_t n, size_t size, void (*free_row)(void *row))
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free_row((char *)v + i * size);
+	free(v);
+}
+
 /* Run the SQL of a whole step (several statements) with sqlite3_exec. */
 static int
 exec_sql(sqlite3 *db, const char *sql, char errbuf[ERRMSG_MAX])

@@ -75,18 +75,33 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* vasprintf() that never fails; *ret_len (if not NULL) is strlen. */
+static char *xvasprintf(size_t *ret_len, const char *fmt, va_list ap)
+    PRINTF_LIKE(2, 0);
+
+static char *
+xvasprintf(size_t *ret_len, const char *fmt, va_list ap)
+{
+	char *s;
+	int r;
+
+	r = vasprintf(&s, fmt, ap);
+	if (r < 0)
+		oom();
+	if (ret_len)
+		*ret_len = (size_t)r;
+	return s;
+}
+
 char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = xvasprintf(NULL, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	return s;
 }
 
@@ -271,15 +286,14 @@ int
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t n;
 	char *s;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	s = xvasprintf(&n, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
-	r = buf_add(b, s, (size_t)r);
+	r = buf_add(b, s, n);
 	free(s);
 	return r;
 }
@@ -585,13 +599,10 @@ diag_add(struct diag *d, const char *file, unsigned line, const char *fmt,
 {
 	va_list ap;
 	char *msg, *full;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
+	msg = xvasprintf(NULL, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		oom();
 	if (line)
 		full = xasprintf("%s:%u: %s", file ? file : "-", line, msg);
 	else

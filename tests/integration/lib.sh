@@ -1,6 +1,7 @@
 # lib.sh: shared helpers of the integration tests: TAP output, a private
-# work folder, free ports, and an nginx on 127.0.0.1 started and stopped by
-# PID.  Sourced by each test; needs top_srcdir and top_builddir.
+# work folder, free ports, and an nginx and the hostile server on 127.0.0.1
+# started and stopped by PID.  Sourced by each test; needs top_srcdir and
+# top_builddir.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -59,6 +60,16 @@ trap 'cleanup' INT TERM
 work=$(mktemp -d /tmp/reewatch-it.XXXXXX) || exit 99
 chmod 755 "$work"
 
+wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds, or 1
+	wait_n=$(($1 * 10)); shift
+	while [ $wait_n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		wait_n=$((wait_n - 1))
+	done
+	return 1
+}
+
 free_port() {
 	"${PYTHON3:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -112,12 +123,20 @@ NGINX
 	"$nginx_bin" -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 	nginx_pid=$!
 	pids="$pids $nginx_pid"
-	i=0
-	while ! "${PYTHON3:-python3}" -c "import socket,sys; socket.create_connection(('127.0.0.1',$nginx_port),0.2)" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && bail "nginx did not start: $(cat "$work/nginx/error.log" 2>/dev/null)"
-		sleep 0.1
-	done
+	wait_for 5 "${PYTHON3:-python3}" -c "import socket,sys; socket.create_connection(('127.0.0.1',$nginx_port),0.2)" 2>/dev/null ||
+		bail "nginx did not start: $(cat "$work/nginx/error.log" 2>/dev/null)"
+}
+
+# start_hostile LOG: tests/integration/hostile-server.py on a free port of
+# 127.0.0.1, logging "TIME PATH" per request to LOG; its base URL in
+# $hostile_url.
+start_hostile() {
+	"${PYTHON3:-python3}" "$top_srcdir/tests/integration/hostile-server.py" \
+		--log "$1" >"$work/hostile.port" 2>"$work/hostile.err" &
+	pids="$pids $!"
+	wait_for 5 [ -s "$work/hostile.port" ] ||
+		bail "hostile server did not start: $(cat "$work/hostile.err")"
+	hostile_url="http://127.0.0.1:$(head -1 "$work/hostile.port")"
 }
 
 # sql DB QUERY: one value from a SQLite file.

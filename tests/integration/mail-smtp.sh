@@ -55,12 +55,8 @@ start_sink() {	# start_sink [USER:PASSWORD]
 		>"$work/sink.log" 2>&1 &
 	sink_pid=$!
 	pids="$pids $sink_pid"
-	i=0
-	while ! [ -e "$work/sink/ready" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && bail "smtp-sink did not start: $(cat "$work/sink.log")"
-		sleep 0.1
-	done
+	wait_for 10 [ -e "$work/sink/ready" ] ||
+		bail "smtp-sink did not start: $(cat "$work/sink.log")"
 }
 stop_sink() {
 	kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null

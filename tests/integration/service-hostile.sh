@@ -34,15 +34,8 @@ chmod -R a+rX "$work/www"
 start_nginx "$work/www"
 ng="http://127.0.0.1:$nginx_port"
 
-"$py" "$top_srcdir/tests/integration/hostile-server.py" --log "$work/req.log" \
-	>"$work/port" 2>"$work/hostile.err" &
-pids="$pids $!"
-i=0
-while [ ! -s "$work/port" ]; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "hostile server did not start"
-	sleep 0.1
-done
-h="http://127.0.0.1:$(head -1 "$work/port")"
+start_hostile "$work/req.log"
+h=$hostile_url
 
 cat >"$work/test.feeds" <<FEEDS
 [feed "Good"]
@@ -129,9 +122,7 @@ is "$(q "select count(*) from feeds")" 12 "every feed has its state, none droppe
 # SIGHUP with a broken watchlist keeps the old one: hits still come.
 printf '[watchlist]\nname = x\n[term t]\nregex = (\n' >"$work/watch/zz-broken.watch"
 kill -HUP $dpid
-i=0
-while ! grep -q "keeping the running configuration" "$work/d.err" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1)); done
+wait_for 5 grep -q "keeping the running configuration" "$work/d.err"
 grep -q "zz-broken.watch:4: " "$work/d.err"
 ok $? "SIGHUP with a broken watchlist: FILE:LINE logged, old setup kept"
 gen 25

@@ -12,15 +12,8 @@ command -v sqlite3 >/dev/null || bail "sqlite3 not found (apt-get install sqlite
 mkdir -p "$work/state" "$work/watch"
 
 # The hostile server, logging each request's time and path.
-"$py" "$top_srcdir/tests/integration/hostile-server.py" --log "$work/req.log" \
-	>"$work/port" 2>"$work/hostile.err" &
-pids="$pids $!"
-i=0
-while [ ! -s "$work/port" ]; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "hostile server did not start"
-	sleep 0.1
-done
-base="http://127.0.0.1:$(head -1 "$work/port")"
+start_hostile "$work/req.log"
+base=$hostile_url
 
 # A NOTIFY_SOCKET listener (abstract namespace, as systemd may use).
 sock="@reewatch-test-$$"
@@ -37,11 +30,8 @@ with open(out, "a") as f:
         f.flush()
 PY
 pids="$pids $!"
-i=0
-while ! grep -q LISTENING "$work/notify.log" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 50 ] && bail "notify listener did not start"
-	sleep 0.1
-done
+wait_for 5 grep -q LISTENING "$work/notify.log" 2>/dev/null ||
+	bail "notify listener did not start"
 
 cp "$top_srcdir/tests/data/watch/cycle.watch" "$work/watch/"
 cat >"$work/test.feeds" <<FEEDS
@@ -73,11 +63,6 @@ connect_timeout = 2s
 CONF
 db="$work/state/reewatch.db"
 count() { grep -c " $1\$" "$work/req.log" 2>/dev/null || echo 0; }
-wait_for() {	# wait_for SECONDS COMMAND...
-	t=$(($1 * 10)); shift
-	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
-	return 1
-}
 
 start=$(date +%s)
 NOTIFY_SOCKET=$sock WATCHDOG_USEC=1000000 "$REEWATCHD" --config "$work/reewatch.conf" \
