@@ -66,7 +66,9 @@ cmd_json_time(struct buf *b, int64_t t)
 void
 cmd_json_field(struct buf *b, const char *key, const char *s)
 {
-	(void)buf_printf(b, ",\"%s\":", key);
+	(void)buf_adds(b, ",\"");
+	(void)buf_adds(b, key);		/* ours: nothing to escape */
+	(void)buf_adds(b, "\":");
 	if (s)
 		(void)json_add_string(b, s);
 	else

@@ -21,6 +21,7 @@
 #include "date.h"
 #include "parse.h"
 #include "swar.h"
+#include "text.h"
 #include "url.h"
 #include "util.h"
 
@@ -1065,6 +1066,29 @@ has_element_children(const xmlNode *n)
 }
 
 /*
+ * The common case of the two below: an element holding one run of text
+ * (CDATA is text here) within the cap, trimmed and copied once.  Returns
+ * false when the general walk must do it.
+ */
+static bool
+single_text(const xmlNode *n, char **ret)
+{
+	const xmlNode *k = n->children;
+	const char *p;
+	size_t len;
+
+	if (!k || k->next || (k->type != XML_TEXT_NODE &&
+	    k->type != XML_CDATA_SECTION_NODE) || !k->content)
+		return false;
+	len = strlen((const char *)k->content);
+	if (len > FIELD_MAX_BYTES)
+		return false;
+	p = strip_span((const char *)k->content, len, &len);
+	*ret = len > 0 ? xstrndup(p, len) : NULL;
+	return true;
+}
+
+/*
  * The text of an element, trimmed, or NULL when empty.  Child elements
  * (markup where text was expected) come out as HTML and set *ret_markup.
  */
@@ -1075,6 +1099,11 @@ node_text(struct pctx *c, const xmlNode *n, bool *ret_markup)
 	bool markup = false;
 	char *s;
 
+	if (single_text(n, &s)) {
+		if (s && ret_markup)
+			*ret_markup = false;
+		return s;
+	}
 	buf_init(&b, FIELD_MAX_BYTES);
 	if (has_element_children(n)) {
 		html_walk(c, n->children, &b);
@@ -1099,6 +1128,8 @@ node_plain(struct pctx *c, const xmlNode *n)
 	bool markup = false;
 	char *s;
 
+	if (single_text(n, &s))
+		return s;
 	buf_init(&b, FIELD_MAX_BYTES);
 	text_walk(c, n->children, &b, 0, &markup);
 	s = finish_text(&b);
@@ -1591,7 +1622,24 @@ struct entries {
 	size_t n, alloc, n_slots;
 	size_t n_dropped;
 	bool capped;
+	/*
+	 * With clean, each entry's text is cleaned as it is kept (while it
+	 * is in the cache, and the raw text freed at once); raw_ids keeps
+	 * what the duplicate test compares: its raw link and title, hashed.
+	 */
+	bool clean, oom;
+	uint64_t *raw_ids;
 };
+
+static uint64_t
+raw_id(const struct entry *e)
+{
+	uint64_t h = hash64(e->link ? e->link : "", e->link ?
+	    strlen(e->link) + 1 : 0, 0);
+
+	return hash64(e->title.s ? e->title.s : "", e->title.s ?
+	    strlen(e->title.s) + 1 : 0, h);
+}
 
 static ssize_t
 find_key(const struct entries *es, const char *key)
@@ -1635,6 +1683,7 @@ add_entry(struct entries *es, struct raw *r)
 {
 	struct entry *e = &r->e;
 	ssize_t dup;
+	uint64_t id;
 	int64_t t;
 
 	if (r->pub_raw && date_parse(r->pub_raw, &t) == 0)
@@ -1655,12 +1704,14 @@ add_entry(struct entries *es, struct raw *r)
 		e->key = hex_key("h:", e->title.s ? e->title.s :
 		    e->summary.s ? e->summary.s : e->content.s, r->date_raw);
 
+	id = es->clean ? raw_id(e) : 0;
 	dup = find_key(es, e->key);
 	if (dup >= 0) {
 		const struct entry *o = &es->v[dup];
 		char *k;
 
-		if (streq0(o->link, e->link) &&
+		if (es->clean ? es->raw_ids[dup] == id :
+		    streq0(o->link, e->link) &&
 		    streq0(o->title.s, e->title.s)) {
 			es->n_dropped++;
 			raw_done(r);
@@ -1692,6 +1743,9 @@ add_entry(struct entries *es, struct raw *r)
 		es->alloc = es->alloc ? es->alloc * 2 : 16;
 		es->v = xrealloc(es->v, es->alloc * sizeof(*es->v));
 		es->hashes = xrealloc(es->hashes, es->alloc * sizeof(uint64_t));
+		if (es->clean)
+			es->raw_ids = xrealloc(es->raw_ids,
+			    es->alloc * sizeof(uint64_t));
 		/* at most half full */
 		free(es->slots);
 		es->n_slots = 2 * es->alloc;
@@ -1701,6 +1755,11 @@ add_entry(struct entries *es, struct raw *r)
 	}
 	es->hashes[es->n] = hash64(e->key, strlen(e->key), 0);
 	es->v[es->n] = *e;
+	if (es->clean) {
+		es->raw_ids[es->n] = id;
+		if (text_entry(&es->v[es->n]) < 0)
+			es->oom = true;
+	}
 	slot_add(es, es->n++);
 	memset(e, 0, sizeof(*e));
 	raw_done(r);
@@ -1808,8 +1867,11 @@ atom_feed(struct pctx *c, const xmlNode *feed, struct feed_doc *d,
 	raw_done(&tmp);
 	/* entries read during the parse (early_close()) lack these */
 	for (i = 0; i < es->n && authors && authors[0]; i++)
-		if (!es->v[i].authors)
+		if (!es->v[i].authors) {
 			es->v[i].authors = strv_copy(authors);
+			if (es->clean && text_strv(&es->v[i].authors) < 0)
+				es->oom = true;
+		}
 	for (k = feed->children; k; k = k->next) {
 		struct raw r = { 0 };
 
@@ -2001,14 +2063,15 @@ add_warning(struct feed_doc *d, const char *msg)
 		d->warning = xstrdup(msg);
 }
 
-int
-parse_feed(const char *data, size_t len, const char *content_type,
-    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret)
+static int
+feed_read(const char *data, size_t len, const char *content_type,
+    const char *base_url, bool clean, char errbuf[ERRMSG_MAX],
+    struct feed_doc **ret)
 {
 	struct xml_err xe = { .line = 0 };
 	struct pctx c = { .doc_url = base_url,
 	    .ent_budget = PARSE_ENTITY_BUDGET };
-	struct entries es = { 0 };
+	struct entries es = { .clean = clean };
 	struct early ea = { .c = &c, .es = &es };
 	struct feed_doc *d;
 	xmlDocPtr doc;
@@ -2102,6 +2165,12 @@ parse_feed(const char *data, size_t len, const char *content_type,
 	d->n_dropped = es.n_dropped;
 	free(es.hashes);
 	free(es.slots);
+	free(es.raw_ids);
+	if (es.oom) {
+		feed_doc_free(d);
+		r = -ENOMEM;
+		goto out;
+	}
 	if (recovered) {
 		char *w = xasprintf("XML error at line %d (recovered): %s",
 		    xe.line, xe.msg[0] ? xe.msg : "not well-formed");
@@ -2121,16 +2190,33 @@ parse_feed(const char *data, size_t len, const char *content_type,
 out:
 	if (r < 0) {
 		/* what early_close() read before the document failed */
-		for (i = 0; i < es.n; i++)
+		for (i = 0; i < es.n && es.v; i++)
 			entry_done(&es.v[i]);
 		free(es.v);
 		free(es.hashes);
 		free(es.slots);
+		free(es.raw_ids);
 	}
 	free(enc);
 	buf_done(&b);
 	buf_done(&fixed);
 	return r;
+}
+
+int
+parse_feed(const char *data, size_t len, const char *content_type,
+    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret)
+{
+	return feed_read(data, len, content_type, base_url, false, errbuf,
+	    ret);
+}
+
+int
+parse_feed_clean(const char *data, size_t len, const char *content_type,
+    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret)
+{
+	return feed_read(data, len, content_type, base_url, true, errbuf,
+	    ret);
 }
 
 /* ---- OPML --------------------------------------------------------- */

@@ -50,6 +50,14 @@ void feed_doc_free(struct feed_doc *d);
  */
 int parse_feed(const char *data, size_t len, const char *content_type,
     const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret);
+/*
+ * The same with text_entry() applied to each entry as it is read (what
+ * `reewatch parse` prints): the raw text of a big feed is never all in
+ * memory, and each field is cleaned while it is in the cache.  The daemon
+ * uses parse_feed(), to clean only the entries it has not seen.
+ */
+int parse_feed_clean(const char *data, size_t len, const char *content_type,
+    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret);
 
 /*
  * Read an OPML file's outlines with an xmlUrl as feeds (name from text or

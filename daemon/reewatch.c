@@ -113,33 +113,31 @@ cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/* One entry as a line of JSON on stdout; b is scratch kept across calls. */
 static void
-print_entry_json(const struct entry *e)
+print_entry_json(const struct entry *e, struct buf *b)
 {
-	struct buf b;
-
-	buf_init(&b, 0);
-	(void)buf_adds(&b, "{\"id\":");
+	buf_reset(b);
+	(void)buf_adds(b, "{\"id\":");
 	if (e->id)
-		(void)json_add_string(&b, e->id);
+		(void)json_add_string(b, e->id);
 	else
-		(void)buf_adds(&b, "null");
-	cmd_json_field(&b, "key", e->key);
-	cmd_json_field(&b, "title", e->title.s);
-	cmd_json_field(&b, "link", e->link);
-	(void)buf_adds(&b, ",\"published\":");
-	cmd_json_time(&b, e->published);
-	(void)buf_adds(&b, ",\"updated\":");
-	cmd_json_time(&b, e->updated);
-	cmd_json_field(&b, "summary", e->summary.s);
-	cmd_json_field(&b, "content", e->content.s);
-	(void)buf_adds(&b, ",\"authors\":");
-	(void)json_add_strv(&b, e->authors);
-	(void)buf_adds(&b, ",\"categories\":");
-	(void)json_add_strv(&b, e->categories);
-	(void)buf_adds(&b, "}\n");
-	(void)fwrite(b.data, 1, b.len, stdout);
-	buf_done(&b);
+		(void)buf_adds(b, "null");
+	cmd_json_field(b, "key", e->key);
+	cmd_json_field(b, "title", e->title.s);
+	cmd_json_field(b, "link", e->link);
+	(void)buf_adds(b, ",\"published\":");
+	cmd_json_time(b, e->published);
+	(void)buf_adds(b, ",\"updated\":");
+	cmd_json_time(b, e->updated);
+	cmd_json_field(b, "summary", e->summary.s);
+	cmd_json_field(b, "content", e->content.s);
+	(void)buf_adds(b, ",\"authors\":");
+	(void)json_add_strv(b, e->authors);
+	(void)buf_adds(b, ",\"categories\":");
+	(void)json_add_strv(b, e->categories);
+	(void)buf_adds(b, "}\n");
+	(void)fwrite(b->data, 1, b->len, stdout);
 }
 
 struct parse_fetch {
@@ -148,6 +146,7 @@ struct parse_fetch {
 	long status;
 	char *body;
 	size_t len;
+	bool mapped;		/* body is a mapped file */
 	char *content_type;
 	char *url;
 };
@@ -208,6 +207,7 @@ int
 cmd_parse(int argc, char **argv)
 {
 	struct parse_fetch p = { 0 };
+	struct buf json = { 0 };
 	struct feed_doc *doc = NULL;
 	char errbuf[ERRMSG_MAX] = "";
 	const char *src;
@@ -228,7 +228,8 @@ cmd_parse(int argc, char **argv)
 
 		if (url_is_file(src))
 			path = src + strlen("file://");
-		r = read_file(path, PARSE_MAX_FILE_BYTES, &p.body, &p.len);
+		r = map_file(path, PARSE_MAX_FILE_BYTES, &p.body, &p.len,
+		    &p.mapped);
 		if (r < 0) {
 			fprintf(stderr, "reewatch: %s: %s\n", src,
 			    r == -EFBIG ? "file too large" : strerror(-r));
@@ -241,7 +242,8 @@ cmd_parse(int argc, char **argv)
 			free(abs);
 		}
 	}
-	r = parse_feed(p.body, p.len, p.content_type, p.url, errbuf, &doc);
+	r = parse_feed_clean(p.body, p.len, p.content_type, p.url, errbuf,
+	    &doc);
 	if (r < 0) {
 		fprintf(stderr, "reewatch: %s: %s\n", src,
 		    errbuf[0] ? errbuf : strerror(-r));
@@ -250,16 +252,13 @@ cmd_parse(int argc, char **argv)
 	if (doc->warning)
 		fprintf(stderr, "reewatch: %s: warning: %s\n", src,
 		    doc->warning);
-	for (i = 0; i < doc->n_entries; i++) {
-		if (text_entry(&doc->entries[i]) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
-		print_entry_json(&doc->entries[i]);
-	}
+	buf_init(&json, 0);
+	for (i = 0; i < doc->n_entries; i++)
+		print_entry_json(&doc->entries[i], &json);
 out:
+	buf_done(&json);
 	feed_doc_free(doc);
-	free(p.body);
+	unmap_file(p.body, p.len, p.mapped);
 	free(p.content_type);
 	free(p.url);
 	return r < 0 ? 1 : 0;

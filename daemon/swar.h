@@ -34,6 +34,13 @@ swar_any_below(uint64_t w, unsigned b)
 	return ((w - SWAR_ONES * b) & ~w & SWAR_HIGH) != 0;
 }
 
+/* Is any byte of w b? */
+static inline bool
+swar_any_eq(uint64_t w, unsigned char b)
+{
+	return swar_any_below(w ^ (SWAR_ONES * b), 1);
+}
+
 /* The high bit of each lane of w whose byte is b, exactly. */
 static inline uint64_t
 swar_eq(uint64_t w, unsigned char b)

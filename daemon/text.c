@@ -31,30 +31,30 @@ enum html_kind {
 	HTML_KIND_MAX
 };
 
-static const struct {
+/* Sorted by name, for bsearch(). */
+static const struct html_kind_name {
 	const char *name;
 	enum html_kind kind;
 } html_kinds[] = {
-	{ "script", HTML_SKIP }, { "style", HTML_SKIP },
-	{ "noscript", HTML_SKIP }, { "template", HTML_SKIP },
-	{ "head", HTML_SKIP }, { "title", HTML_SKIP },
-	{ "iframe", HTML_SKIP }, { "object", HTML_SKIP },
-	{ "svg", HTML_SKIP }, { "math", HTML_SKIP },
-	{ "br", HTML_BR }, { "div", HTML_LINE }, { "li", HTML_LINE },
-	{ "tr", HTML_LINE }, { "dd", HTML_LINE }, { "dt", HTML_LINE },
-	{ "section", HTML_LINE }, { "article", HTML_LINE },
-	{ "header", HTML_LINE }, { "footer", HTML_LINE },
-	{ "figure", HTML_LINE }, { "figcaption", HTML_LINE },
-	{ "aside", HTML_LINE }, { "nav", HTML_LINE }, { "main", HTML_LINE },
-	{ "address", HTML_LINE }, { "caption", HTML_LINE },
-	{ "p", HTML_PARA }, { "h1", HTML_PARA }, { "h2", HTML_PARA },
+	{ "address", HTML_LINE }, { "article", HTML_LINE },
+	{ "aside", HTML_LINE }, { "blockquote", HTML_PARA },
+	{ "br", HTML_BR }, { "caption", HTML_LINE }, { "dd", HTML_LINE },
+	{ "div", HTML_LINE }, { "dl", HTML_PARA }, { "dt", HTML_LINE },
+	{ "fieldset", HTML_PARA }, { "figcaption", HTML_LINE },
+	{ "figure", HTML_LINE }, { "footer", HTML_LINE },
+	{ "form", HTML_PARA }, { "h1", HTML_PARA }, { "h2", HTML_PARA },
 	{ "h3", HTML_PARA }, { "h4", HTML_PARA }, { "h5", HTML_PARA },
-	{ "h6", HTML_PARA }, { "blockquote", HTML_PARA },
-	{ "table", HTML_PARA }, { "ul", HTML_PARA }, { "ol", HTML_PARA },
-	{ "dl", HTML_PARA }, { "hr", HTML_PARA }, { "form", HTML_PARA },
-	{ "fieldset", HTML_PARA },
-	{ "td", HTML_CELL }, { "th", HTML_CELL },
-	{ "pre", HTML_PRE }, { "listing", HTML_PRE }, { "xmp", HTML_PRE },
+	{ "h6", HTML_PARA }, { "head", HTML_SKIP }, { "header", HTML_LINE },
+	{ "hr", HTML_PARA }, { "iframe", HTML_SKIP }, { "li", HTML_LINE },
+	{ "listing", HTML_PRE }, { "main", HTML_LINE }, { "math", HTML_SKIP },
+	{ "nav", HTML_LINE }, { "noscript", HTML_SKIP },
+	{ "object", HTML_SKIP }, { "ol", HTML_PARA }, { "p", HTML_PARA },
+	{ "pre", HTML_PRE }, { "script", HTML_SKIP },
+	{ "section", HTML_LINE }, { "style", HTML_SKIP },
+	{ "svg", HTML_SKIP }, { "table", HTML_PARA }, { "td", HTML_CELL },
+	{ "template", HTML_SKIP }, { "th", HTML_CELL },
+	{ "title", HTML_SKIP }, { "tr", HTML_LINE }, { "ul", HTML_PARA },
+	{ "xmp", HTML_PRE },
 };
 
 /* Windows-1252 for &#128; .. &#159;, as browsers decode them. */
@@ -258,12 +258,13 @@ ascii_plain_span(const unsigned char *p, size_t n)
 }
 
 /*
- * Write character c (from the text, or an entity) at d as the filter
- * below wants it; returns the end.  With flat (HTML outside <pre>),
- * the source's line ends, tabs and form feeds are blanks.
+ * Character c (from the text, or an entity) as the filter below wants
+ * it, or -1 when it goes; filter_char() writes it at d, returns the end.
+ * With flat (HTML outside <pre>), the source's line ends, tabs and form
+ * feeds are blanks.
  */
-static inline char *
-filter_char(char *d, int32_t c, bool flat)
+static inline int32_t
+filtered(int32_t c, bool flat)
 {
 	if (c == '\n' || c == '\r' || c == '\t' || c == '\f') {
 		if (flat)
@@ -272,12 +273,55 @@ filter_char(char *d, int32_t c, bool flat)
 			c = '\n';
 	}
 	if (c == 0x85 || c == 0x2028 || c == 0x2029)
+		return '\n';
+	if (is_odd_space(c))
+		return ' ';
+	return is_dropped(c) ? -1 : c;
+}
+
+static inline char *
+filter_char(char *d, int32_t c, bool flat)
+{
+	c = filtered(c, flat);
+	return c < 0 ? d : put_cp(d, c);
+}
+
+/*
+ * Is p[i] the start of a two-byte letter from U+0100 on (Latin, Greek,
+ * Cyrillic ...) that the filter below keeps as it is?  The common case,
+ * copied without a call.
+ */
+static inline bool
+plain_pair(const unsigned char *p, size_t i, size_t len)
+{
+	return p[i] >= 0xc4 && p[i] <= 0xdf && i + 1 < len &&
+	    (p[i + 1] & 0xc0) == 0x80 &&
+	    !(p[i] == 0xd8 && p[i + 1] == 0x9c);	/* U+061C */
+}
+
+/*
+ * The character at p[*i] (U+FFFD for a byte that starts none), *i moved
+ * past it; a CR LF is one line end, LF.
+ */
+static inline int32_t
+next_cp(const unsigned char *p, size_t len, size_t *i)
+{
+	utf8proc_int32_t c = p[*i];
+	utf8proc_ssize_t n = 1;
+
+	if (c >= 0x80) {
+		n = utf8proc_iterate(p + *i, (utf8proc_ssize_t)(len - *i), &c);
+		if (n < 1) {
+			c = 0xfffd;
+			n = 1;
+		}
+	}
+	*i += (size_t)n;
+	if (c == '\r' && *i < len && p[*i] == '\n') {
+		(*i)++;
 		c = '\n';
-	else if (is_odd_space(c))
-		c = ' ';
-	else if (is_dropped(c))
-		return d;
-	return put_cp(d, c);
+	}
+	return c;
 }
 
 /*
@@ -293,9 +337,6 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 	size_t i = 0, words_from = 0;
 
 	while (i < len) {
-		utf8proc_int32_t c;
-		utf8proc_ssize_t n;
-
 		/*
 		 * The common cases without a call: ASCII, and two-byte
 		 * letters from U+0100 on (Latin, Greek, Cyrillic ...), none
@@ -306,8 +347,9 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 			uint64_t w = swar_load(p + i), leads;
 			size_t k;
 
-			if (!swar_any_below(w, 0x20) && (swar_eq(w, 0x7f) |
-			    swar_eq(w, 0xc2) | swar_eq(w, 0xd8)) == 0 &&
+			if (!swar_any_below(w, 0x20) &&
+			    !swar_any_eq(w, 0x7f) && !swar_any_eq(w, 0xc2) &&
+			    !swar_any_eq(w, 0xd8) &&
 			    (k = swar_utf8(w, &leads)) > 0) {
 				memcpy(d, p + i, k);
 				d += k;
@@ -324,29 +366,13 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 			i += k;
 			continue;
 		}
-		if (p[i] >= 0xc4 && p[i] <= 0xdf && i + 1 < len &&
-		    (p[i + 1] & 0xc0) == 0x80 &&
-		    !(p[i] == 0xd8 && p[i + 1] == 0x9c)) {	/* U+061C */
+		if (plain_pair(p, i, len)) {
 			*d++ = (char)p[i];
 			*d++ = (char)p[i + 1];
 			i += 2;
 			continue;
 		}
-		if (p[i] < 0x80) {
-			c = p[i];
-			n = 1;
-		} else {
-			n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i),
-			    &c);
-			if (n < 1) {
-				c = 0xfffd;
-				n = 1;
-			}
-		}
-		i += (size_t)n;
-		if (c == '\r' && i < len && p[i] == '\n')
-			continue;	/* CR LF is one line end */
-		d = filter_char(d, c, flat);
+		d = filter_char(d, next_cp(p, len, &i), flat);
 	}
 	out->len = (size_t)(d - out->data);
 	*d = '\0';
@@ -415,7 +441,7 @@ as_is_word(const unsigned char *p, size_t i, size_t start, size_t len,
 	if (len - i < 8)
 		return 0;
 	w = swar_load(p + i);
-	if (swar_any_below(w, 0x20) || swar_eq(w, 0x7f) != 0 ||
+	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f) ||
 	    (k = swar_utf8(w, &leads)) == 0)
 		return 0;
 	ok = swar_eq(w, 0xc3) | swar_eq(w, 0xd0) | swar_eq(w, 0xd1);
@@ -782,61 +808,209 @@ text_words(const char *s, size_t len)
 	return words;
 }
 
-static enum html_kind
-html_kind(const xmlChar *name)
+static int
+html_kind_cmp(const void *key, const void *el)
 {
-	size_t i;
+	return strcmp(key, ((const struct html_kind_name *)el)->name);
+}
+
+static enum html_kind
+html_kind(const char *name)
+{
+	const struct html_kind_name *k;
 
 	if (!name)
 		return HTML_INLINE;
-	for (i = 0; i < ELEMENTSOF(html_kinds); i++)
-		if (name[0] == (xmlChar)html_kinds[i].name[0] &&
-		    strcmp((const char *)name, html_kinds[i].name) == 0)
-			return html_kinds[i].kind;
-	return HTML_INLINE;
+	k = bsearch(name, html_kinds, ELEMENTSOF(html_kinds),
+	    sizeof(html_kinds[0]), html_kind_cmp);
+	return k ? k->kind : HTML_INLINE;
 }
 
-/* End the text so far with at least want line breaks (blanks between
- * tags do not count as text). */
-static void
-breaks_want(struct buf *b, unsigned want)
+/*
+ * Text written already folded, as blanks_fold() would leave it: a run of
+ * blanks is one space, lines are trimmed, at most one blank line in a
+ * row, the whole trimmed.  Blanks and line ends wait in the state until
+ * text follows them, so none is ever written at the end.  stable stays
+ * true while every character is nf_stable_cp() (a false alarm only costs
+ * the Unicode pass).
+ */
+struct fold {
+	struct buf *b;
+	unsigned newlines;	/* line ends waiting for text */
+	bool space;		/* a blank waiting for text */
+	bool line_has_text;
+	bool started;		/* text written (b's length may lag) */
+	bool stable;
+};
+
+static inline void
+fold_blank(struct fold *f)
 {
-	unsigned have = 0;
-	size_t i = b->len;
+	f->space = f->line_has_text;
+}
 
-	if (i == 0)
+static inline void
+fold_newline(struct fold *f)
+{
+	f->space = false;
+	f->line_has_text = false;
+	if (f->started)
+		f->newlines++;
+}
+
+/* End the text so far with at least want line breaks. */
+static void
+fold_breaks(struct fold *f, unsigned want)
+{
+	if (!f->started)
 		return;
-	/* bounded look back: garbage may pile up blanks, folded later */
-	while (i > 0 && b->len - i < 64 && have < want &&
-	    (b->data[i - 1] == ' ' || b->data[i - 1] == '\n')) {
-		if (b->data[i - 1] == '\n')
-			have++;
-		i--;
+	f->space = false;
+	f->line_has_text = false;
+	if (f->newlines < want)
+		f->newlines = want;
+}
+
+/* What waits before text, written at d (room for 2); returns the end. */
+static inline char *
+fold_flush(struct fold *f, char *d)
+{
+	if (f->newlines > 0) {
+		*d++ = '\n';
+		if (f->newlines > 1)
+			*d++ = '\n';
+		f->newlines = 0;
+	} else if (f->space)
+		*d++ = ' ';
+	f->space = false;
+	f->line_has_text = true;
+	f->started = true;
+	return d;
+}
+
+/* One ASCII character of text. */
+static void
+fold_byte(struct fold *f, char c)
+{
+	char *d = fold_flush(f, room(f->b, 3));
+
+	*d++ = c;
+	f->b->len = (size_t)(d - f->b->data);
+	*d = '\0';
+}
+
+/*
+ * Character c (from the text, or an entity) through the filter, written
+ * folded at d (room for 6); returns the end.  Blanks and line ends wait
+ * in the state.
+ */
+static char *
+fold_cp(struct fold *f, char *d, int32_t c, bool flat)
+{
+	c = filtered(c, flat);
+	if (c < 0)
+		return d;
+	if (c == ' ' || c == '\t') {
+		fold_blank(f);
+		return d;
 	}
-	for (; have < want; have++)
-		(void)buf_addc(b, '\n');
+	if (c == '\n') {
+		fold_newline(f);
+		return d;
+	}
+	if (c >= 0x80 && !nf_stable_cp((uint32_t)c))
+		f->stable = false;
+	return put_cp(fold_flush(f, d), c);
+}
+
+/*
+ * chars_filter() and blanks_fold() in one pass: s (len bytes of text
+ * between tags) appended to f's buffer filtered and folded.  Words of
+ * ASCII and two-byte letters with single spaces inside go eight bytes
+ * at a time, as do runs of ASCII without blanks.
+ */
+static void
+fold_filter(struct fold *f, const char *s, size_t len, bool flat)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	/* U+FFFD for a byte: 3 bytes; and what waited before the run */
+	char *d = room(f->b, 3 * len + 2);
+	size_t i = 0, words_from = 0, k;
+
+	while (i < len) {
+		if (i >= words_from && len - i >= 8) {
+			uint64_t w = swar_load(p + i), leads, sp;
+
+			/* no space first, none twice; one last waits */
+			sp = swar_eq(w, ' ');
+			if (!swar_any_below(w, 0x20) &&
+			    !swar_any_eq(w, 0x7f) && !swar_any_eq(w, 0xc2) &&
+			    !swar_any_eq(w, 0xd8) &&
+			    (sp & (0x80 | sp >> 8)) == 0 &&
+			    (k = swar_utf8(w, &leads)) > 0) {
+				if (sp >> 63)
+					k = 7;
+				if ((leads & ~(swar_eq(w, 0xc3) |
+				    swar_eq(w, 0xd0) | swar_eq(w, 0xd1))) != 0)
+					f->stable = false;	/* maybe */
+				d = fold_flush(f, d);
+				memcpy(d, p + i, k);
+				d += k;
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
+		}
+		if (p[i] > 0x20 && p[i] < 0x7f) {
+			for (k = 1; i + k < len && p[i + k] > 0x20 &&
+			    p[i + k] < 0x7f; k++)
+				;
+			d = fold_flush(f, d);
+			memcpy(d, p + i, k);
+			d += k;
+			i += k;
+			continue;
+		}
+		if (p[i] == ' ') {
+			fold_blank(f);
+			i++;
+			continue;
+		}
+		if (plain_pair(p, i, len)) {
+			if (!nf_stable_cp((uint32_t)(p[i] & 0x1f) << 6 |
+			    (p[i + 1] & 0x3f)))
+				f->stable = false;
+			d = fold_flush(f, d);
+			*d++ = (char)p[i];
+			*d++ = (char)p[i + 1];
+			i += 2;
+			continue;
+		}
+		d = fold_cp(f, d, next_cp(p, len, &i), flat);
+	}
+	f->b->len = (size_t)(d - f->b->data);
+	*d = '\0';
 }
 
 static void
-html_edge(struct buf *b, enum html_kind k, int *pre, bool open)
+html_edge(struct fold *f, enum html_kind k, int *pre, bool open)
 {
 	switch (k) {
 	case HTML_BR:
 		if (open)
-			(void)buf_addc(b, '\n');
+			fold_newline(f);
 		break;
 	case HTML_LINE:
-		breaks_want(b, 1);
+		fold_breaks(f, 1);
 		break;
 	case HTML_PARA:
-		breaks_want(b, 2);
+		fold_breaks(f, 2);
 		break;
 	case HTML_PRE:
-		breaks_want(b, 2);
+		fold_breaks(f, 2);
 		*pre += open ? 1 : -1;
 		break;
 	case HTML_CELL:
-		(void)buf_addc(b, ' ');
+		fold_blank(f);
 		break;
 	default:
 		break;
@@ -958,7 +1132,7 @@ close_find(const char *s, size_t i, size_t n, const char *name,
  * blanks.
  */
 static void
-html_run(struct buf *b, const char *s, size_t n, bool pre)
+html_run(struct fold *f, const char *s, size_t n, bool pre)
 {
 	size_t i = 0;
 
@@ -966,18 +1140,20 @@ html_run(struct buf *b, const char *s, size_t n, bool pre)
 		const char *amp = memchr(s + i, '&', n - i);
 		size_t at = amp ? (size_t)(amp - s) : n, used;
 		int32_t cp;
+		char *d;
 
-		chars_filter(s + i, at - i, !pre, b);
+		fold_filter(f, s + i, at - i, !pre);
 		if (!amp)
 			break;
 		used = entity_decode(amp, n - at, &cp);
 		if (used == 0) {
-			(void)buf_addc(b, '&');
+			fold_byte(f, '&');
 			i = at + 1;
 			continue;
 		}
-		b->len = (size_t)(filter_char(room(b, 4), cp, !pre) - b->data);
-		b->data[b->len] = '\0';
+		d = fold_cp(f, room(f->b, 6), cp, !pre);
+		f->b->len = (size_t)(d - f->b->data);
+		*d = '\0';
 		i = at + used;
 	}
 }
@@ -993,7 +1169,7 @@ html_run(struct buf *b, const char *s, size_t n, bool pre)
  * that starts no tag is text, and a block element ends an open <p>.
  */
 static void
-html_scan(const char *s, size_t n, struct buf *b)
+html_scan(const char *s, size_t n, struct fold *f)
 {
 	struct close_misses cm = { .n = 0 };
 	char name[HTML_NAME_MAX + 1];
@@ -1008,10 +1184,10 @@ html_scan(const char *s, size_t n, struct buf *b)
 		bool end;
 
 		if (at > i)
-			html_run(b, s + i, at - i, pre > 0);
+			html_run(f, s + i, at - i, pre > 0);
 		if (at + 1 >= n) {
 			if (at < n)
-				(void)buf_addc(b, '<');
+				fold_byte(f, '<');
 			break;
 		}
 		i = at;
@@ -1032,14 +1208,14 @@ html_scan(const char *s, size_t n, struct buf *b)
 		}
 		end = s[i + 1] == '/';
 		if (!end && !name_start(s[i + 1])) {	/* "5<6", "<!'" */
-			(void)buf_addc(b, '<');
+			fold_byte(f, '<');
 			i++;
 			continue;
 		}
 		len = html_name(s + i + 1 + end, n - i - 1 - end, name);
 		e = tag_end(s, i + 1 + end + len, n);
 		i = e < n ? e + 1 : n;
-		k = html_kind(name[0] ? (const xmlChar *)name : NULL);
+		k = html_kind(name[0] ? name : NULL);
 		if (k == HTML_SKIP) {
 			size_t c;
 
@@ -1054,12 +1230,12 @@ html_scan(const char *s, size_t n, struct buf *b)
 			continue;
 		}
 		if (!end && p_open && k >= HTML_LINE && k != HTML_CELL) {
-			breaks_want(b, 2);	/* the block ends the <p> */
+			fold_breaks(f, 2);	/* the block ends the <p> */
 			p_open = false;
 		}
 		if (strcmp(name, "p") == 0)
 			p_open = !end;
-		html_edge(b, k, &pre, !end);
+		html_edge(f, k, &pre, !end);
 		if (pre < 0)
 			pre = 0;	/* a stray </pre> */
 	}
@@ -1068,16 +1244,30 @@ html_scan(const char *s, size_t n, struct buf *b)
 char *
 text_from_html(const char *html, size_t len)
 {
-	struct buf raw;
+	struct buf out;
+	struct fold f = { .b = &out, .stable = true };
 	char *r;
 
 	if (!html || len == 0)
 		return xstrdup("");
-	buf_init(&raw, 0);
-	html_scan(html, len, &raw);
-	/* the scan decoded entities once; feeds often escape twice */
-	r = clean(raw.data ? raw.data : "", raw.len, true, false, true);
-	buf_done(&raw);
+	buf_init(&out, 0);
+	html_scan(html, len, &f);
+	if (out.len == 0) {
+		buf_done(&out);
+		return xstrdup("");
+	}
+	/*
+	 * The scan decoded entities once; feeds often escape twice.  Then
+	 * the whole clean-up again (folding folded text changes nothing);
+	 * else Unicode normalisation when a character may need it.
+	 */
+	if (memchr(out.data, '&', out.len))
+		r = clean(out.data, out.len, true, false, false);
+	else if (!f.stable)
+		r = clean(out.data, out.len, false, false, true);
+	else
+		return buf_steal(&out);
+	buf_done(&out);
 	return r;
 }
 
@@ -1128,8 +1318,8 @@ field_clean(struct entry_text *t, bool title)
 	return 0;
 }
 
-static int
-strv_clean(char ***v)
+int
+text_strv(char ***v)
 {
 	size_t i, j = 0;
 
@@ -1176,8 +1366,8 @@ text_entry(struct entry *e)
 	if (r == 0)
 		r = field_clean(&e->content, false);
 	if (r == 0)
-		r = strv_clean(&e->authors);
+		r = text_strv(&e->authors);
 	if (r == 0)
-		r = strv_clean(&e->categories);
+		r = text_strv(&e->categories);
 	return r;
 }

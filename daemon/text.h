@@ -57,5 +57,8 @@ size_t text_words(const char *s, size_t len);
  * -ENOMEM.
  */
 int text_entry(struct entry *e);
+/* The same for a vector of names (authors, categories): cleaned, one line
+ * each, empty ones dropped (*v NULL when none is left).  0 or -ENOMEM. */
+int text_strv(char ***v);
 
 #endif

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,18 +193,27 @@ is_blank(char c)
 	    c == '\f';
 }
 
+const char *
+strip_span(const char *s, size_t n, size_t *ret_len)
+{
+	while (n > 0 && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	*ret_len = n;
+	return s;
+}
+
 char *
 strstrip(char *s)
 {
 	size_t n;
-	char *p = s;
+	const char *p = strip_span(s, strlen(s), &n);
 
-	while (is_blank(*p))
-		p++;
-	n = strlen(p);
-	while (n > 0 && is_blank(p[n - 1]))
-		n--;
-	memmove(s, p, n);
+	if (p != s)
+		memmove(s, p, n);
 	s[n] = '\0';
 	return s;
 }
@@ -493,8 +503,9 @@ json_add_string(struct buf *b, const char *s)
 			if (i >= words_from && n - i >= 8) {
 				w = swar_load(p + i);
 				if (!swar_any_below(w, 0x20) &&
-				    (swar_eq(w, '"') | swar_eq(w, '\\') |
-				    swar_eq(w, 0x7f)) == 0 &&
+				    !swar_any_eq(w, '"') &&
+				    !swar_any_eq(w, '\\') &&
+				    !swar_any_eq(w, 0x7f) &&
 				    (l = swar_utf8(w, &leads)) > 0) {
 					i += l;
 					continue;
@@ -646,6 +657,46 @@ read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 	*ret_len = b.len;
 	*ret_data = buf_steal(&b);
 	return 0;
+}
+
+int
+map_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
+    bool *ret_mapped)
+{
+	struct stat st;
+	void *m;
+	int fd;
+
+	*ret_mapped = false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		close(fd);
+		return read_file(path, max, ret_data, ret_len);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return read_file(path, max, ret_data, ret_len);
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	*ret_data = m;
+	*ret_len = (size_t)st.st_size;
+	*ret_mapped = true;
+	return 0;
+}
+
+void
+unmap_file(char *data, size_t len, bool mapped)
+{
+	if (mapped)
+		(void)munmap(data, len);
+	else
+		free(data);
 }
 
 int

@@ -45,6 +45,8 @@ char **strv_split(const char *s, const char *sep);	/* trimmed, no empties */
 
 /* Trim ASCII whitespace in place; returns s. */
 char *strstrip(char *s);
+/* Where s (n bytes) starts and how long it is without those blanks. */
+const char *strip_span(const char *s, size_t n, size_t *ret_len);
 bool startswith(const char *s, const char *prefix);
 bool endswith(const char *s, const char *suffix);
 
@@ -108,6 +110,15 @@ void diag_add(struct diag *d, const char *file, unsigned line,
 
 /* Read a whole file, up to max bytes.  0 ok, -errno, -EFBIG. */
 int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len);
+/*
+ * A regular file mapped read-only (no copy of a big feed through read(),
+ * no fresh pages to clear); anything else (a pipe, /dev/stdin) read as
+ * read_file() does.  *ret_mapped says which: unmap_file() frees either.
+ * A file truncated while mapped faults (SIGBUS): for one-shot commands.
+ */
+int map_file(const char *path, size_t max, char **ret_data, size_t *ret_len,
+    bool *ret_mapped);
+void unmap_file(char *data, size_t len, bool mapped);
 /* Write a file atomically (temp + fsync + rename). */
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p with mode. */

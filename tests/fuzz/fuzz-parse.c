@@ -1,8 +1,9 @@
 /*
  * fuzz-parse.c: libFuzzer target for the feed parser with its encoding
  * detection (parse_feed), followed by text_entry() on every entry, the
- * way `reewatch parse` and the daemon use them.  The first input line,
- * when it starts with "ct:", is the HTTP Content-Type.  No I/O.
+ * way the daemon uses them; then parse_feed_clean(), which must give the
+ * same entries (abort() when not, so the fuzzer reports it).  The first
+ * input line, when it starts with "ct:", is the HTTP Content-Type.
  */
 #include "config.h"
 
@@ -15,11 +16,34 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int
+streq0(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void
+same_entries(const struct feed_doc *a, const struct feed_doc *b)
+{
+	size_t i;
+
+	if (a->n_entries != b->n_entries || a->n_dropped != b->n_dropped)
+		abort();
+	for (i = 0; i < a->n_entries; i++) {
+		const struct entry *x = &a->entries[i], *y = &b->entries[i];
+
+		if (!streq0(x->key, y->key) || !streq0(x->title.s, y->title.s) ||
+		    !streq0(x->summary.s, y->summary.s) ||
+		    !streq0(x->content.s, y->content.s))
+			abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char errbuf[ERRMSG_MAX] = "";
-	struct feed_doc *doc = NULL;
+	struct feed_doc *doc = NULL, *clean = NULL;
 	char *ct = NULL;
 	const char *p = (const char *)data;
 	size_t i;
@@ -39,6 +63,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < doc->n_entries; i++)
 			if (text_entry(&doc->entries[i]) < 0)
 				break;
+		if (i == doc->n_entries && parse_feed_clean(p, size, ct,
+		    "https://fuzz.example.test/feed/", errbuf, &clean) == 0) {
+			same_entries(doc, clean);
+			feed_doc_free(clean);
+		}
 		feed_doc_free(doc);
 	}
 	free(ct);

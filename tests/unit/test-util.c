@@ -170,7 +170,8 @@ test_swar(void)
 			if (p[k] < (probe & 0x7f) + 1)
 				below = true;
 		}
-		if (swar_eq(w, probe) != eq)
+		if (swar_eq(w, probe) != eq ||
+		    swar_any_eq(w, probe) != (eq != 0))
 			bad_eq++;
 		if (swar_any_below(w, (probe & 0x7fu) + 1) != below)
 			bad_below++;
@@ -180,7 +181,8 @@ test_swar(void)
 	ok(taken[0] > 1000 && taken[7] > 1000 && taken[8] > 1000,
 	    "the words cover rejects (%u), 7-byte (%u) and 8-byte (%u) takes",
 	    taken[0], taken[7], taken[8]);
-	is_int(bad_eq, 0, "swar_eq marks exactly the lanes holding the byte");
+	is_int(bad_eq, 0, "swar_eq marks exactly the lanes holding the byte, "
+	    "swar_any_eq says whether there is one");
 	is_int(bad_below, 0, "swar_any_below agrees with a byte loop");
 }
 
