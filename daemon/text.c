@@ -923,6 +923,33 @@ fold_cp(struct fold *f, char *d, int32_t c, bool flat)
 }
 
 /*
+ * How many of the eight bytes at p[i] fold_filter() copies as they are
+ * (0: none): ASCII and two-byte letters the filter keeps, spaces only
+ * single and between two of them (one in the last lane is left for the
+ * next step, which sees what follows).  Clears f->stable when a letter
+ * may need Unicode normalisation.
+ */
+static inline size_t
+fold_word(struct fold *f, const unsigned char *p, size_t i, size_t len)
+{
+	uint64_t w, leads, sp;
+	size_t k;
+
+	if (len - i < 8)
+		return 0;
+	w = swar_load(p + i);
+	sp = swar_eq(w, ' ');
+	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f) ||
+	    swar_any_eq(w, 0xc2) || swar_any_eq(w, 0xd8) ||
+	    (sp & (0x80 | sp >> 8)) != 0 || (k = swar_utf8(w, &leads)) == 0)
+		return 0;
+	if ((leads & ~(swar_eq(w, 0xc3) | swar_eq(w, 0xd0) |
+	    swar_eq(w, 0xd1))) != 0)
+		f->stable = false;	/* maybe */
+	return sp >> 63 ? 7 : k;
+}
+
+/*
  * chars_filter() and blanks_fold() in one pass: s (len bytes of text
  * between tags) appended to f's buffer filtered and folded.  Words of
  * ASCII and two-byte letters with single spaces inside go eight bytes
@@ -937,29 +964,18 @@ fold_filter(struct fold *f, const char *s, size_t len, bool flat)
 	size_t i = 0, words_from = 0, k;
 
 	while (i < len) {
-		if (i >= words_from && len - i >= 8) {
-			uint64_t w = swar_load(p + i), leads, sp;
-
-			/* no space first, none twice; one last waits */
-			sp = swar_eq(w, ' ');
-			if (!swar_any_below(w, 0x20) &&
-			    !swar_any_eq(w, 0x7f) && !swar_any_eq(w, 0xc2) &&
-			    !swar_any_eq(w, 0xd8) &&
-			    (sp & (0x80 | sp >> 8)) == 0 &&
-			    (k = swar_utf8(w, &leads)) > 0) {
-				if (sp >> 63)
-					k = 7;
-				if ((leads & ~(swar_eq(w, 0xc3) |
-				    swar_eq(w, 0xd0) | swar_eq(w, 0xd1))) != 0)
-					f->stable = false;	/* maybe */
-				d = fold_flush(f, d);
+		if (i >= words_from && (k = fold_word(f, p, i, len)) > 0) {
+			/* what waited goes first; then word after word */
+			d = fold_flush(f, d);
+			do {
 				memcpy(d, p + i, k);
 				d += k;
 				i += k;
-				continue;
-			}
-			words_from = i + 8;	/* by character past it */
+			} while ((k = fold_word(f, p, i, len)) > 0);
+			continue;
 		}
+		if (i >= words_from)
+			words_from = i + 8;	/* by character past it */
 		if (p[i] > 0x20 && p[i] < 0x7f) {
 			for (k = 1; i + k < len && p[i + k] > 0x20 &&
 			    p[i + k] < 0x7f; k++)
@@ -1193,7 +1209,8 @@ html_scan(const char *s, size_t n, struct fold *f)
 		i = at;
 		if (s[i + 1] == '!' && i + 3 < n && s[i + 2] == '-' &&
 		    s[i + 3] == '-') {
-			const char *c = memmem(s + i + 4, n - i - 4, "-->", 3);
+			const char *c = mem_find(s + i + 4, n - i - 4, "-->",
+			    3);
 
 			i = c ? (size_t)(c - s) + 3 : n;
 			continue;

@@ -441,6 +441,24 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+const char *
+mem_find(const char *s, size_t n, const char *pat, size_t m)
+{
+	const char *end = s + n, *p = s;
+
+	if (m == 0)
+		return s;
+	while ((size_t)(end - p) >= m) {
+		p = memchr(p, pat[0], (size_t)(end - p) - m + 1);
+		if (!p)
+			return NULL;
+		if (memcmp(p + 1, pat + 1, m - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* How many bytes at s (n bytes) are ASCII; 8 at a time. */
 size_t
 ascii_span(const unsigned char *s, size_t n)
@@ -506,7 +524,8 @@ json_add_string(struct buf *b, const char *s)
 				    !swar_any_eq(w, '"') &&
 				    !swar_any_eq(w, '\\') &&
 				    !swar_any_eq(w, 0x7f) &&
-				    (l = swar_utf8(w, &leads)) > 0) {
+				    ((w & SWAR_HIGH) == 0 ? (l = 8) :
+				    (l = swar_utf8(w, &leads))) > 0) {
 					i += l;
 					continue;
 				}

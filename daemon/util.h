@@ -86,6 +86,12 @@ int64_t now_utc(void);
 int json_add_string(struct buf *b, const char *s);
 int json_add_strv(struct buf *b, char *const *v);
 
+/*
+ * Where pat (m bytes) first occurs in s (n bytes), or NULL.  memmem() with
+ * memchr()'s speed when pat's first byte is rare, as the ends of markup
+ * ("]]>", "-->") are in text.
+ */
+const char *mem_find(const char *s, size_t n, const char *pat, size_t m);
 /* Is s valid UTF-8 over n bytes? */
 bool utf8_valid(const char *s, size_t n);
 /* How many leading bytes of s (n bytes) are ASCII (< 0x80). */

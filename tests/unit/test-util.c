@@ -269,6 +269,23 @@ test_json_words(void)
 }
 
 static void
+test_mem_find(void)
+{
+	static const char s[] = "a]]]>b-->c]]>";
+	size_t n = sizeof(s) - 1;
+
+	ok(mem_find(s, n, "]]>", 3) == s + 2, "mem_find: after a false start");
+	ok(mem_find(s, n, "-->", 3) == s + 6, "mem_find: in the middle");
+	ok(mem_find(s + 8, n - 8, "]]>", 3) == s + 10, "mem_find: at the end");
+	ok(mem_find(s, n - 1, "]]>", 3) == s + 2 &&
+	    mem_find(s + 6, n - 7, "]]>", 3) == NULL,
+	    "mem_find: not past n");
+	ok(mem_find(s, 2, "]]>", 3) == NULL, "mem_find: pattern longer than s");
+	ok(mem_find(s, n, "a", 1) == s && mem_find(s, n, "", 0) == s,
+	    "mem_find: one byte, empty pattern");
+}
+
+static void
 test_utf8(void)
 {
 	ok(utf8_valid("Росатом 稀土", strlen("Росатом 稀土")), "valid UTF-8");
@@ -347,6 +364,7 @@ main(void)
 	test_json();
 	test_json_words();
 	test_swar();
+	test_mem_find();
 	test_utf8();
 	test_strv();
 	test_time();
