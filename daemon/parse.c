@@ -1097,6 +1097,48 @@ add_capped_s(struct buf *b, const char *s)
 	add_capped(b, s, strlen(s));
 }
 
+static void
+add_escaped(struct buf *b, const char *s, size_t n, bool attr)
+{
+	const char *p = s, *q;
+
+	for (q = s; q < s + n; q++) {
+		const char *rep;
+
+		if (*q == '&')
+			rep = "&amp;";
+		else if (*q == '<')
+			rep = "&lt;";
+		else if (*q == '>')
+			rep = "&gt;";
+		else if (*q == '"' && attr)
+			rep = "&quot;";
+		else
+			continue;
+		add_capped(b, p, (size_t)(q - p));
+		add_capped_s(b, rep);
+		p = q + 1;
+	}
+	add_capped(b, p, (size_t)(q - p));
+}
+
+/* The text of a CDATA marker (cdata_text()), escaped as HTML or not. */
+static void
+add_cdata(const struct pctx *c, const xmlNode *n, struct buf *b,
+    bool escaped)
+{
+	_cleanup_free_ char *tmp = NULL;
+	const char *t;
+	size_t len;
+
+	if (!cdata_text(c->cdatas, n, &t, &len, &tmp))
+		return;
+	if (escaped)
+		add_escaped(b, t, len, false);
+	else
+		add_capped(b, t, len);
+}
+
 /*
  * Plain text of a node list: text and CDATA as they are; references to
  * internal entities declared in the document expanded, at most
@@ -1115,16 +1157,9 @@ text_walk(struct pctx *c, const xmlNode *n, struct buf *b, unsigned depth,
 			if (n->content)
 				add_capped_s(b, (const char *)n->content);
 			break;
-		case XML_PI_NODE: {
-			const char *t;
-			char *tmp;
-			size_t len;
-
-			if (cdata_text(c->cdatas, n, &t, &len, &tmp))
-				add_capped(b, t, len);
-			free(tmp);
+		case XML_PI_NODE:
+			add_cdata(c, n, b, false);
 			break;
-		}
 		case XML_ENTITY_REF_NODE: {
 			const xmlEntity *ent = (const xmlEntity *)n->children;
 			size_t before = b->len;
@@ -1158,30 +1193,6 @@ text_walk(struct pctx *c, const xmlNode *n, struct buf *b, unsigned depth,
 	}
 }
 
-static void
-add_escaped(struct buf *b, const char *s, size_t n, bool attr)
-{
-	const char *p = s, *q;
-
-	for (q = s; q < s + n; q++) {
-		const char *rep;
-
-		if (*q == '&')
-			rep = "&amp;";
-		else if (*q == '<')
-			rep = "&lt;";
-		else if (*q == '>')
-			rep = "&gt;";
-		else if (*q == '"' && attr)
-			rep = "&quot;";
-		else
-			continue;
-		add_capped(b, p, (size_t)(q - p));
-		add_capped_s(b, rep);
-		p = q + 1;
-	}
-	add_capped(b, p, (size_t)(q - p));
-}
 
 static bool
 is_void_element(const char *name)
@@ -1214,16 +1225,9 @@ html_walk(struct pctx *c, const xmlNode *n, struct buf *b)
 				add_escaped(b, (const char *)n->content,
 				    strlen((const char *)n->content), false);
 			break;
-		case XML_PI_NODE: {
-			const char *t;
-			char *tmp;
-			size_t len;
-
-			if (cdata_text(c->cdatas, n, &t, &len, &tmp))
-				add_escaped(b, t, len, false);
-			free(tmp);
+		case XML_PI_NODE:
+			add_cdata(c, n, b, true);
 			break;
-		}
 		case XML_ENTITY_REF_NODE:
 			add_capped_s(b, "&");
 			add_capped_s(b, (const char *)n->name);
