@@ -3,11 +3,15 @@
  * daemon cannot wait for a click: clicks are handled when the caller pumps
  * (notify_pump(), from deliver_run()); the default action then starts
  * xdg-open on the link.  Must not log above debug; touches D-Bus only.
+ * libnotify (and GLib with it) is dlopen()ed by the first notify_open()
+ * that finds a session bus, so a process that shows no notification never
+ * maps it; the build needs its headers only.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -16,7 +20,11 @@
 #include "util.h"
 
 #ifdef HAVE_LIBNOTIFY
+#include <dlfcn.h>
 #include <libnotify/notify.h>
+
+/* The library loaded at run time (libnotify >= 0.7 has this soname). */
+#define NOTIFY_SONAME		"libnotify.so.4"
 
 /* Shown notifications kept for their click, at most this many, this long. */
 #define NOTIFY_LIVE_MAX		32
@@ -24,6 +32,59 @@
 
 extern char **environ;
 
+/*
+ * The libnotify and GLib functions used here, typed by their headers and
+ * filled by notify_load() from the one handle (dlsym() also searches the
+ * library's dependencies, where GLib and GObject are).  Nothing below may
+ * call a libnotify or GLib function by its own name: the binary is not
+ * linked with them, so a direct call fails at link time.
+ */
+#define NOTIFY_SYM(f)		static __typeof__(f) *sym_##f
+NOTIFY_SYM(notify_init);
+NOTIFY_SYM(notify_is_initted);
+NOTIFY_SYM(notify_uninit);
+NOTIFY_SYM(notify_get_server_info);
+NOTIFY_SYM(notify_get_server_caps);
+NOTIFY_SYM(notify_notification_new);
+NOTIFY_SYM(notify_notification_set_urgency);
+NOTIFY_SYM(notify_notification_set_category);
+NOTIFY_SYM(notify_notification_add_action);
+NOTIFY_SYM(notify_notification_show);
+NOTIFY_SYM(g_free);
+NOTIFY_SYM(g_list_free_full);
+NOTIFY_SYM(g_error_free);
+NOTIFY_SYM(g_main_context_iteration);
+NOTIFY_SYM(g_object_unref);
+NOTIFY_SYM(g_signal_connect_data);
+#undef NOTIFY_SYM
+
+#define NOTIFY_SYM(f)		{ #f, (void **)&sym_##f }
+static const struct notify_sym {
+	const char *name;
+	void **fn;
+} notify_syms[] = {
+	NOTIFY_SYM(notify_init),
+	NOTIFY_SYM(notify_is_initted),
+	NOTIFY_SYM(notify_uninit),
+	NOTIFY_SYM(notify_get_server_info),
+	NOTIFY_SYM(notify_get_server_caps),
+	NOTIFY_SYM(notify_notification_new),
+	NOTIFY_SYM(notify_notification_set_urgency),
+	NOTIFY_SYM(notify_notification_set_category),
+	NOTIFY_SYM(notify_notification_add_action),
+	NOTIFY_SYM(notify_notification_show),
+	NOTIFY_SYM(g_free),
+	NOTIFY_SYM(g_list_free_full),
+	NOTIFY_SYM(g_error_free),
+	NOTIFY_SYM(g_main_context_iteration),
+	NOTIFY_SYM(g_object_unref),
+	NOTIFY_SYM(g_signal_connect_data),
+};
+#undef NOTIFY_SYM
+
+/* The dlopen() handle once every symbol resolved; never closed (GLib
+ * cannot be unloaded). */
+static void *notify_dl;
 static bool opened;
 static char server[128];
 static char **caps;
@@ -32,12 +93,53 @@ static struct live {
 	int64_t shown;
 } live[NOTIFY_LIVE_MAX];
 
+/*
+ * Load libnotify and fill the table, all or nothing (idempotent).  0, or
+ * -ELIBACC with the reason.  REEWATCH_LIBNOTIFY names another file to
+ * load, for the tests of a missing library.
+ */
+static int
+notify_load(char errbuf[ERRMSG_MAX])
+{
+	const char *file = secure_getenv("REEWATCH_LIBNOTIFY");
+	const char *e;
+	void *dl;
+	size_t i;
+
+	if (notify_dl)
+		return 0;
+	if (!file || !*file)
+		file = NOTIFY_SONAME;
+	dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		e = dlerror();
+		(void)snprintf(errbuf, ERRMSG_MAX, "cannot load libnotify (%s)",
+		    e ? e : file);
+		return -ELIBACC;
+	}
+	for (i = 0; i < ELEMENTSOF(notify_syms); i++) {
+		*notify_syms[i].fn = dlsym(dl, notify_syms[i].name);
+		if (!*notify_syms[i].fn)
+			break;
+	}
+	if (i < ELEMENTSOF(notify_syms)) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "cannot load libnotify (%s "
+		    "has no %s)", file, notify_syms[i].name);
+		for (i = 0; i < ELEMENTSOF(notify_syms); i++)
+			*notify_syms[i].fn = NULL;
+		(void)dlclose(dl);
+		return -ELIBACC;
+	}
+	notify_dl = dl;
+	return 0;
+}
+
 static void
 live_drop(size_t i)
 {
 	if (!live[i].n)
 		return;
-	g_object_unref(live[i].n);
+	sym_g_object_unref(live[i].n);
 	live[i].n = NULL;
 }
 
@@ -70,19 +172,24 @@ notify_open(char errbuf[ERRMSG_MAX])
 {
 	char *name = NULL, *vendor = NULL, *version = NULL, *spec = NULL;
 	GList *l, *c;
+	int r;
 
 	if (opened)
 		return 0;
-	if (!notify_is_initted() && !notify_init("reewatch")) {
-		(void)snprintf(errbuf, ERRMSG_MAX, "cannot initialise libnotify");
-		return -ENOTCONN;
-	}
+	/* Before loading: with no bus there is nothing to load it for. */
 	if (!getenv("DBUS_SESSION_BUS_ADDRESS") && !getenv("XDG_RUNTIME_DIR")) {
 		(void)snprintf(errbuf, ERRMSG_MAX, "no session bus "
 		    "(DBUS_SESSION_BUS_ADDRESS and XDG_RUNTIME_DIR are unset)");
 		return -ENOTCONN;
 	}
-	if (!notify_get_server_info(&name, &vendor, &version, &spec)) {
+	r = notify_load(errbuf);
+	if (r < 0)
+		return r;
+	if (!sym_notify_is_initted() && !sym_notify_init("reewatch")) {
+		(void)snprintf(errbuf, ERRMSG_MAX, "cannot initialise libnotify");
+		return -ENOTCONN;
+	}
+	if (!sym_notify_get_server_info(&name, &vendor, &version, &spec)) {
 		(void)snprintf(errbuf, ERRMSG_MAX, "no notification server on "
 		    "the session bus (org.freedesktop.Notifications)");
 		return -ENOTCONN;
@@ -90,16 +197,16 @@ notify_open(char errbuf[ERRMSG_MAX])
 	(void)snprintf(server, sizeof(server), "%s %s (%s, spec %s)",
 	    name ? name : "?", version ? version : "?",
 	    vendor ? vendor : "?", spec ? spec : "?");
-	g_free(name);
-	g_free(vendor);
-	g_free(version);
-	g_free(spec);
+	sym_g_free(name);
+	sym_g_free(vendor);
+	sym_g_free(version);
+	sym_g_free(spec);
 	strv_free(caps);
 	caps = NULL;
-	l = notify_get_server_caps();
+	l = sym_notify_get_server_caps();
 	for (c = l; c; c = c->next)
 		(void)strv_push(&caps, xstrdup(c->data));
-	g_list_free_full(l, g_free);
+	sym_g_list_free_full(l, sym_g_free);
 	opened = true;
 	return 0;
 }
@@ -135,20 +242,20 @@ notify_show(const struct notify_msg *m, char errbuf[ERRMSG_MAX])
 		return r;
 	body = m->body_markup && notify_has_cap("body-markup") ?
 	    m->body_markup : m->body;
-	n = notify_notification_new(m->summary, body, m->icon);
-	notify_notification_set_urgency(n, urgency[m->prio < NOTIFY_PRIO_MAX ?
+	n = sym_notify_notification_new(m->summary, body, m->icon);
+	sym_notify_notification_set_urgency(n, urgency[m->prio < NOTIFY_PRIO_MAX ?
 	    m->prio : NOTIFY_PRIO_NORMAL]);
 	if (m->category)
-		notify_notification_set_category(n, m->category);
+		sym_notify_notification_set_category(n, m->category);
 	if (m->link && url_is_http(m->link) && notify_has_cap("actions"))
-		notify_notification_add_action(n, "default", "Open",
+		sym_notify_notification_add_action(n, "default", "Open",
 		    on_action, xstrdup(m->link), free);
-	if (!notify_notification_show(n, &error)) {
+	if (!sym_notify_notification_show(n, &error)) {
 		(void)snprintf(errbuf, ERRMSG_MAX, "%s", error ? error->message :
 		    "the notification server refused it");
 		if (error)
-			g_error_free(error);
-		g_object_unref(n);
+			sym_g_error_free(error);
+		sym_g_object_unref(n);
 		/* The server may have gone: look again next time. */
 		opened = false;
 		return -ENOTCONN;
@@ -165,7 +272,8 @@ notify_show(const struct notify_msg *m, char errbuf[ERRMSG_MAX])
 	live_drop(slot);
 	live[slot].n = n;
 	live[slot].shown = now_utc();
-	(void)g_signal_connect(n, "closed", G_CALLBACK(on_closed), NULL);
+	(void)sym_g_signal_connect_data(n, "closed", G_CALLBACK(on_closed),
+	    NULL, NULL, (GConnectFlags)0);
 	return 0;
 }
 
@@ -176,7 +284,9 @@ notify_pump(void)
 	bool any = false;
 	size_t i;
 
-	while (g_main_context_iteration(NULL, FALSE))
+	if (!notify_dl)
+		return false;	/* nothing shown, nothing to pump */
+	while (sym_g_main_context_iteration(NULL, FALSE))
 		;
 	for (i = 0; i < NOTIFY_LIVE_MAX; i++) {
 		if (live[i].n && now - live[i].shown > NOTIFY_LIVE_SEC)
@@ -196,8 +306,9 @@ notify_close(void)
 	strv_free(caps);
 	caps = NULL;
 	opened = false;
-	if (notify_is_initted())
-		notify_uninit();
+	/* The library stays loaded: GLib cannot be unloaded. */
+	if (notify_dl && sym_notify_is_initted())
+		sym_notify_uninit();
 }
 
 #else /* !HAVE_LIBNOTIFY */

@@ -1,8 +1,10 @@
 /*
  * notify.h: desktop notifications over the session bus (libnotify).  The
  * only module that includes <libnotify/notify.h>; built without it, every
- * call fails with -ENOTSUP and "built without libnotify".  Touches D-Bus
- * and, when an alert is clicked, starts xdg-open on its http(s) link.
+ * call fails with -ENOTSUP and "built without libnotify".  libnotify is
+ * loaded at run time by the first notify_open() that finds a session bus
+ * (see HACKING.md).  Touches D-Bus and, when an alert is clicked, starts
+ * xdg-open on its http(s) link.
  */
 #ifndef NOTIFY_H
 #define NOTIFY_H
@@ -33,8 +35,8 @@ struct notify_msg {
 
 /*
  * Connect to the notification server (idempotent).  0, or -ENOTSUP (built
- * without libnotify), -ENOTCONN (no session bus or no server), with the
- * reason in errbuf.
+ * without libnotify), -ENOTCONN (no session bus or no server), -ELIBACC
+ * (libnotify.so.4 cannot be loaded), with the reason in errbuf.
  */
 int notify_open(char errbuf[ERRMSG_MAX]);
 /* The server's name, vendor, version (after notify_open()), or "". */

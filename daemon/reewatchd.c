@@ -204,6 +204,15 @@ daemon_deliver(struct daemon *dm)
 	}
 	/* Nothing pending: look again within the retry period anyway. */
 	dm->deliver_due = next ? next : now + DELIVER_RETRY_MAX_SEC;
+	/*
+	 * Between rounds this run is the last work before the daemon
+	 * sleeps: its reads (hits.atom, the outbox) filled SQLite's page
+	 * cache again after the round's trim.  Give that back too.
+	 */
+	if (!dm->round_open) {
+		store_release_memory(dm->st);
+		(void)malloc_trim(0);
+	}
 }
 
 /* A drainer for the setup now in use (a reload replaces the setup). */

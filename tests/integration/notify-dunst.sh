@@ -72,6 +72,45 @@ is "$?" 1 "notify-test without a bus exits 1"
 case $out in "FAILED: no session bus"*) ok 0 "notify-test says what failed";;
 	*) ok 1 "notify-test says what failed: $out";; esac
 
+# libnotify is loaded at run time, only to talk to a session bus (the
+# dynamic linker's LD_DEBUG=files names every library it loads).
+# LIBNOTIFY_LOADED FILE: the LD_DEBUG output in FILE shows libnotify loaded.
+libnotify_loaded() { grep -q 'file=libnotify\.so' "$1"; }
+XDG_RUNTIME_DIR="$work/no-bus" LD_DEBUG=files \
+	"$REEWATCH" --config "$work/reewatch.conf" notify-test >"$work/ld.out" 2>&1
+libnotify_loaded "$work/ld.out"
+ok $? "notify-test with a session bus to try loads libnotify"
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR LD_DEBUG=files \
+	"$REEWATCH" --config "$work/reewatch.conf" notify-test >"$work/ld.out" 2>&1
+! libnotify_loaded "$work/ld.out"
+ok $? "with no session bus it does not load libnotify"
+sed -e 's/^desktop = yes/desktop = no/' -e 's/^state_dir = state/state_dir = state-no/' \
+	"$work/reewatch.conf" >"$work/no.conf"
+XDG_RUNTIME_DIR="$work/no-bus" LD_DEBUG=files \
+	"$REEWATCHD" --once --config "$work/no.conf" >"$work/ld.out" 2>&1
+is "$?" 0 "reewatchd --once with desktop = no runs"
+! libnotify_loaded "$work/ld.out"
+ok $? "and never loads libnotify"
+grep -q 'file=libcurl' "$work/ld.out"
+ok $? "(LD_DEBUG did name the libraries it loaded)"
+
+# libnotify missing (REEWATCH_LIBNOTIFY names another file for the test):
+# the deliveries wait as for a missing bus, and the reason is given.
+sqlite3 "$db" "UPDATE deliveries SET next_attempt = 0"
+out=$(XDG_RUNTIME_DIR="$work/no-bus" REEWATCH_LIBNOTIFY="$work/none/libnotify.so.4" \
+	"$REEWATCH" --config "$work/reewatch.conf" deliver 2>&1)
+is "$?" 1 "deliver without libnotify exits 1"
+case $out in *"4 waiting"*"desktop: cannot load libnotify ("*"libnotify.so.4: cannot open"*)
+	ok 0 "and says that libnotify cannot be loaded";;
+	*) ok 1 "and says that libnotify cannot be loaded: $out";; esac
+is "$(sqlite3 "$db" "SELECT count(*) FROM deliveries WHERE state = 'pending' AND attempts = 2")" 4 \
+	"the four stay pending, one more attempt counted"
+out=$(XDG_RUNTIME_DIR="$work/no-bus" REEWATCH_LIBNOTIFY="$work/none/libnotify.so.4" \
+	"$REEWATCH" --config "$work/reewatch.conf" notify-test 2>&1)
+is "$?" 1 "notify-test without libnotify exits 1"
+case $out in "FAILED: cannot load libnotify ("*) ok 0 "notify-test says libnotify cannot be loaded";;
+	*) ok 1 "notify-test says libnotify cannot be loaded: $out";; esac
+
 # A session with Xvfb and dunst; $1 runs inside it, history to $2.
 cat >"$work/session.sh" <<'SESSION'
 disp=$(( ($$ % 400) + 100 ))
