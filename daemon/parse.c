@@ -1873,7 +1873,27 @@ struct entries {
 	 */
 	bool clean, oom;
 	uint64_t *raw_ids;
+	/*
+	 * With each, every entry kept goes to each() at once when stream is
+	 * set (RSS: nothing after an item changes it), and is then cut
+	 * down to its key; otherwise all go once the document is read.
+	 */
+	parse_each_fn *each;
+	void *each_ctx;
+	bool stream;
 };
+
+/* Hand e to each() and keep only its key (for the duplicate test). */
+static void
+entry_handed(struct entries *es, struct entry *e)
+{
+	char *key;
+
+	es->each(e, es->each_ctx);
+	key = TAKE_PTR(e->key);
+	entry_done(e);
+	e->key = key;
+}
 
 static uint64_t
 raw_id(const struct entry *e)
@@ -2003,6 +2023,8 @@ add_entry(struct entries *es, struct raw *r)
 		es->raw_ids[es->n] = id;
 		if (text_entry(&es->v[es->n]) < 0)
 			es->oom = true;
+		else if (es->each && es->stream)
+			entry_handed(es, &es->v[es->n]);
 	}
 	slot_add(es, es->n++);
 	memset(e, 0, sizeof(*e));
@@ -2264,6 +2286,8 @@ early_close(void *ctx, xmlNodePtr n)
 	if (!ea->detected) {
 		c->format = detect_format(root, c);
 		ea->detected = true;
+		ea->es->stream = c->format != PARSE_FORMAT_ATOM03 &&
+		    c->format != PARSE_FORMAT_ATOM10;
 	}
 	switch (c->format) {
 	case PARSE_FORMAT_UNKNOWN:
@@ -2309,13 +2333,14 @@ add_warning(struct feed_doc *d, const char *msg)
 
 static int
 feed_read(const char *data, size_t len, const char *content_type,
-    const char *base_url, bool clean, char errbuf[ERRMSG_MAX],
-    struct feed_doc **ret)
+    const char *base_url, bool clean, parse_each_fn *each, void *each_ctx,
+    char errbuf[ERRMSG_MAX], struct feed_doc **ret)
 {
 	struct xml_err xe = { .line = 0 };
 	struct pctx c = { .doc_url = base_url,
 	    .ent_budget = PARSE_ENTITY_BUDGET };
-	struct entries es = { .clean = clean };
+	struct entries es = { .clean = clean, .each = each,
+	    .each_ctx = each_ctx };
 	struct early ea = { .c = &c, .es = &es };
 	struct cdatas cdatas = { .n = 0 };
 	struct feed_doc *d;
@@ -2392,6 +2417,8 @@ feed_read(const char *data, size_t len, const char *content_type,
 		goto out;
 	}
 
+	es.stream = c.format != PARSE_FORMAT_ATOM03 &&
+	    c.format != PARSE_FORMAT_ATOM10;
 	d = xcalloc(1, sizeof(*d));
 	d->format = c.format;
 	d->encoding = TAKE_PTR(enc);
@@ -2418,6 +2445,8 @@ feed_read(const char *data, size_t len, const char *content_type,
 		r = -ENOMEM;
 		goto out;
 	}
+	for (i = 0; each && !es.stream && i < d->n_entries; i++)
+		entry_handed(&es, &d->entries[i]);
 	if (recovered) {
 		char *w = xasprintf("XML error at line %d (recovered): %s",
 		    xe.line, xe.msg[0] ? xe.msg : "not well-formed");
@@ -2455,16 +2484,17 @@ int
 parse_feed(const char *data, size_t len, const char *content_type,
     const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret)
 {
-	return feed_read(data, len, content_type, base_url, false, errbuf,
-	    ret);
+	return feed_read(data, len, content_type, base_url, false, NULL, NULL,
+	    errbuf, ret);
 }
 
 int
 parse_feed_clean(const char *data, size_t len, const char *content_type,
-    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret)
+    const char *base_url, parse_each_fn *each, void *ctx,
+    char errbuf[ERRMSG_MAX], struct feed_doc **ret)
 {
-	return feed_read(data, len, content_type, base_url, true, errbuf,
-	    ret);
+	return feed_read(data, len, content_type, base_url, true, each, ctx,
+	    errbuf, ret);
 }
 
 /* ---- OPML --------------------------------------------------------- */

@@ -53,11 +53,17 @@ int parse_feed(const char *data, size_t len, const char *content_type,
 /*
  * The same with text_entry() applied to each entry as it is read (what
  * `reewatch parse` prints): the raw text of a big feed is never all in
- * memory, and each field is cleaned while it is in the cache.  The daemon
- * uses parse_feed(), to clean only the entries it has not seen.
+ * memory, and each field is cleaned while it is in the cache.  With each,
+ * every entry kept goes to each(e, ctx) in order, as soon as nothing
+ * later in the document can change it (at once in RSS; at the end in
+ * Atom, whose feed authors may follow the entries), and *ret's entries
+ * keep only their keys.  The daemon uses parse_feed(), to clean only the
+ * entries it has not seen.
  */
+typedef void parse_each_fn(const struct entry *e, void *ctx);
 int parse_feed_clean(const char *data, size_t len, const char *content_type,
-    const char *base_url, char errbuf[ERRMSG_MAX], struct feed_doc **ret);
+    const char *base_url, parse_each_fn *each, void *ctx,
+    char errbuf[ERRMSG_MAX], struct feed_doc **ret);
 
 /*
  * Read an OPML file's outlines with an xmlUrl as feeds (name from text or

@@ -115,8 +115,10 @@ cmd_check(int argc, char **argv)
 
 /* One entry as a line of JSON on stdout; b is scratch kept across calls. */
 static void
-print_entry_json(const struct entry *e, struct buf *b)
+print_entry_json(const struct entry *e, void *scratch)
 {
+	struct buf *b = scratch;
+
 	buf_reset(b);
 	(void)buf_adds(b, "{\"id\":");
 	if (e->id)
@@ -211,7 +213,6 @@ cmd_parse(int argc, char **argv)
 	struct feed_doc *doc = NULL;
 	char errbuf[ERRMSG_MAX] = "";
 	const char *src;
-	size_t i;
 	int r;
 
 	if (argc != 2) {
@@ -242,8 +243,9 @@ cmd_parse(int argc, char **argv)
 			free(abs);
 		}
 	}
-	r = parse_feed_clean(p.body, p.len, p.content_type, p.url, errbuf,
-	    &doc);
+	buf_init(&json, 0);
+	r = parse_feed_clean(p.body, p.len, p.content_type, p.url,
+	    print_entry_json, &json, errbuf, &doc);
 	if (r < 0) {
 		fprintf(stderr, "reewatch: %s: %s\n", src,
 		    errbuf[0] ? errbuf : strerror(-r));
@@ -252,9 +254,6 @@ cmd_parse(int argc, char **argv)
 	if (doc->warning)
 		fprintf(stderr, "reewatch: %s: warning: %s\n", src,
 		    doc->warning);
-	buf_init(&json, 0);
-	for (i = 0; i < doc->n_entries; i++)
-		print_entry_json(&doc->entries[i], &json);
 out:
 	buf_done(&json);
 	feed_doc_free(doc);

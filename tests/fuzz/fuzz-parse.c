@@ -64,7 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (text_entry(&doc->entries[i]) < 0)
 				break;
 		if (i == doc->n_entries && parse_feed_clean(p, size, ct,
-		    "https://fuzz.example.test/feed/", errbuf, &clean) == 0) {
+		    "https://fuzz.example.test/feed/", NULL, NULL, errbuf,
+		    &clean) == 0) {
 			same_entries(doc, clean);
 			feed_doc_free(clean);
 		}

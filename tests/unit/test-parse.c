@@ -170,9 +170,28 @@ run_parse(const char *data, size_t len, const char *ctype, const char *url,
 	return r;
 }
 
+/* An entry's cleaned fields, one line each, for comparing. */
+static void
+entry_line(const struct entry *e, void *ctx)
+{
+	struct buf *b = ctx;
+	size_t i;
+
+	(void)buf_printf(b, "%s|%s|%s|%s|%s|%s", e->key, e->id ? e->id : "",
+	    e->link ? e->link : "", e->title.s ? e->title.s : "",
+	    e->summary.s ? e->summary.s : "",
+	    e->content.s ? e->content.s : "");
+	for (i = 0; e->authors && e->authors[i]; i++)
+		(void)buf_printf(b, "|a:%s", e->authors[i]);
+	for (i = 0; e->categories && e->categories[i]; i++)
+		(void)buf_printf(b, "|c:%s", e->categories[i]);
+	(void)buf_addc(b, '\n');
+}
+
 /*
  * parse_feed_clean() must give what parse_feed() and text_entry() on each
- * entry give: the same entries, kept or dropped as duplicates alike.
+ * entry give: the same entries, kept or dropped as duplicates alike; and
+ * handed out one by one, the same entries in the same order.
  */
 static void
 clean_agrees(const char *name, const char *data, size_t len,
@@ -188,11 +207,28 @@ clean_agrees(const char *name, const char *data, size_t len,
 	for (i = 0; a && i < a->n_entries; i++)
 		(void)text_entry(&a->entries[i]);
 	da = dump(ra, errbuf, a);
-	rb = parse_feed_clean(data, len, ctype, url, errbuf, &b);
+	rb = parse_feed_clean(data, len, ctype, url, NULL, NULL, errbuf, &b);
 	db = dump(rb, errbuf, b);
 	if (!ok(strcmp(da, db) == 0, "%s: cleaned while read = cleaned after",
 	    name))
 		printf("#   after:\n%s#   while read:\n%s", da, db);
+	if (rb == 0) {
+		struct feed_doc *c = NULL;
+		struct buf kept, handed;
+
+		buf_init(&kept, 0);
+		buf_init(&handed, 0);
+		for (i = 0; i < b->n_entries; i++)
+			entry_line(&b->entries[i], &kept);
+		(void)parse_feed_clean(data, len, ctype, url, entry_line,
+		    &handed, errbuf, &c);
+		is_str(handed.data ? handed.data : "",
+		    kept.data ? kept.data : "", "%s: handed out one by one, "
+		    "the same entries in order (%zu)", name, b->n_entries);
+		buf_done(&kept);
+		buf_done(&handed);
+		feed_doc_free(c);
+	}
 	feed_doc_free(a);
 	feed_doc_free(b);
 }
