@@ -749,10 +749,9 @@ cdata_plain(const char *s, size_t n, size_t *ret_lines)
 		}
 		if (p[i] == '\n')
 			lines++;
-		else if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\r')
-			return false;
-		else if (p[i] == 0xef && i + 2 < n && p[i + 1] == 0xbf &&
-		    (p[i + 2] == 0xbe || p[i + 2] == 0xbf))
+		else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') ||
+		    (p[i] == 0xef && i + 2 < n && p[i + 1] == 0xbf &&
+		    (p[i + 2] == 0xbe || p[i + 2] == 0xbf)))
 			return false;
 		i++;
 	}
