@@ -258,10 +258,9 @@ ascii_plain_span(const unsigned char *p, size_t n)
 }
 
 /*
- * Character c (from the text, or an entity) as the filter below wants
- * it, or -1 when it goes; filter_char() writes it at d, returns the end.
- * With flat (HTML outside <pre>), the source's line ends, tabs and form
- * feeds are blanks.
+ * Character c (from the text, or an entity) as the filters below want
+ * it, or -1 when it goes.  With flat (HTML outside <pre>), the source's
+ * line ends, tabs and form feeds are blanks.
  */
 static inline int32_t
 filtered(int32_t c, bool flat)
@@ -279,12 +278,6 @@ filtered(int32_t c, bool flat)
 	return is_dropped(c) ? -1 : c;
 }
 
-static inline char *
-filter_char(char *d, int32_t c, bool flat)
-{
-	c = filtered(c, flat);
-	return c < 0 ? d : put_cp(d, c);
-}
 
 /*
  * Is p[i] the start of a two-byte letter from U+0100 on (Latin, Greek,
@@ -326,15 +319,16 @@ next_cp(const unsigned char *p, size_t len, size_t *i)
 
 /*
  * Append s to out as valid UTF-8 with controls and invisible characters
- * dropped, odd spaces made ' ' and every line end made '\n' (a blank
- * with flat).  Each invalid byte is U+FFFD.
+ * dropped, odd spaces made ' ' and every line end made '\n'.  Each
+ * invalid byte is U+FFFD.  (HTML goes through fold_filter() instead.)
  */
 static void
-chars_filter(const char *s, size_t len, bool flat, struct buf *out)
+chars_filter(const char *s, size_t len, struct buf *out)
 {
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	char *d = room(out, 3 * len);	/* U+FFFD for a byte: 3 bytes */
 	size_t i = 0, words_from = 0;
+	int32_t c;
 
 	while (i < len) {
 		/*
@@ -372,7 +366,9 @@ chars_filter(const char *s, size_t len, bool flat, struct buf *out)
 			i += 2;
 			continue;
 		}
-		d = filter_char(d, next_cp(p, len, &i), flat);
+		c = filtered(next_cp(p, len, &i), false);
+		if (c >= 0)
+			d = put_cp(d, c);
 	}
 	out->len = (size_t)(d - out->data);
 	*d = '\0';
@@ -617,7 +613,7 @@ clean(const char *s, size_t len, bool entities, bool normalise,
 		filtered = false;
 	}
 	if (!filtered) {
-		chars_filter(s, len, false, &filt);
+		chars_filter(s, len, &filt);
 		buf_done(&dec);
 		s = filt.data;
 		len = filt.len;
