@@ -715,6 +715,8 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
  */
 #define CDATA_PI	"reewatch-cdata"
 
+bool parse_lift_cdata = true;
+
 struct cdata {
 	size_t at;		/* where "<![CDATA[" starts */
 	size_t end;		/* just after "]]>" */
@@ -763,11 +765,18 @@ cdata_plain(const char *s, size_t n, size_t *ret_lines)
 static void
 cdata_find(const char *s, size_t n, struct cdatas *cs)
 {
-	const char *dt;
-	size_t i = 0, dtn, end, lines;
+	const char *dt, *q = s + n;
+	size_t i = 0, dtn, end, lines, last_end = 0;
 	bool root = false;
 
 	cs->doc = s;
+	/* the root's end tag: a section after it is libxml2's error */
+	while ((q = memrchr(s, '<', (size_t)(q - s)))) {
+		if ((size_t)(q - s) + 1 < n && q[1] == '/') {
+			last_end = (size_t)(q - s);
+			break;
+		}
+	}
 	while (i < n) {
 		const char *lt = memchr(s + i, '<', n - i), *e;
 		size_t at;
@@ -780,8 +789,8 @@ cdata_find(const char *s, size_t n, struct cdatas *cs)
 			if (!e)
 				break;	/* unterminated: libxml2 says so */
 			end = (size_t)(e - s) + 3;
-			if (root && cdata_plain(lt + 9, (size_t)(e - lt) - 9,
-			    &lines)) {
+			if (root && at < last_end && cdata_plain(lt + 9,
+			    (size_t)(e - lt) - 9, &lines)) {
 				if (cs->n == cs->alloc) {
 					cs->alloc = cs->alloc ? 2 * cs->alloc :
 					    64;
@@ -2388,7 +2397,8 @@ feed_read(const char *data, size_t len, const char *content_type,
 	}
 	xe.on_close = early_close;
 	xe.ctx = &ea;
-	cdata_find(s, n, &cdatas);
+	if (parse_lift_cdata)
+		cdata_find(s, n, &cdatas);
 	c.cdatas = &cdatas;
 	doc = xml_read(s, n, &cdatas, base_url, &xe, &recovered);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
