@@ -703,167 +703,6 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
 
 /* ---- XML ---------------------------------------------------------- */
 
-/*
- * CDATA sections lifted out of the document before libxml2 reads it.
- * libxml2 2.9 parses a CDATA section one character at a time (a sixth
- * of xmllint's time on the bench feed, whose descriptions are CDATA as
- * WordPress writes them), and the text inside is literal anyway.  Each
- * section libxml2 would take as it is (inside the root element, no
- * character XML forbids) reaches it as <?reewatch-cdata N?> with the
- * section's line ends inside (so line numbers in errors stay true), and
- * the walks below read section N from the document instead.
- */
-#define CDATA_PI	"reewatch-cdata"
-
-bool parse_lift_cdata = true;
-
-struct cdata {
-	size_t at;		/* where "<![CDATA[" starts */
-	size_t end;		/* just after "]]>" */
-	size_t lines;		/* line ends inside */
-};
-
-struct cdatas {
-	const char *doc;
-	struct cdata *v;
-	size_t n, alloc;
-};
-
-/*
- * Is the section text (n bytes) one libxml2 takes as it is: no control
- * but tab and line ends, no U+FFFE or U+FFFF?  *ret_lines gets its LFs,
- * the line ends libxml2 counts.
- */
-static bool
-cdata_plain(const char *s, size_t n, size_t *ret_lines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, lines = 0;
-
-	while (i < n) {
-		if (n - i >= 8) {
-			uint64_t w = swar_load(p + i);
-
-			if (!swar_any_below(w, 0x20) && !swar_any_eq(w, 0xef)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (p[i] == '\n')
-			lines++;
-		else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') ||
-		    (p[i] == 0xef && i + 2 < n && p[i + 1] == 0xbf &&
-		    (p[i + 2] == 0xbe || p[i + 2] == 0xbf)))
-			return false;
-		i++;
-	}
-	*ret_lines = lines;
-	return true;
-}
-
-/* Find the sections of s (n bytes) to lift out. */
-static void
-cdata_find(const char *s, size_t n, struct cdatas *cs)
-{
-	const char *dt, *q = s + n;
-	size_t i = 0, dtn, end, lines, last_end = 0;
-	bool root = false;
-
-	cs->doc = s;
-	/* the root's end tag: a section after it is libxml2's error */
-	while ((q = memrchr(s, '<', (size_t)(q - s)))) {
-		if ((size_t)(q - s) + 1 < n && q[1] == '/') {
-			last_end = (size_t)(q - s);
-			break;
-		}
-	}
-	while (i < n) {
-		const char *lt = memchr(s + i, '<', n - i), *e;
-		size_t at;
-
-		if (!lt)
-			break;
-		at = (size_t)(lt - s);
-		if (n - at >= 9 && memcmp(lt, "<![CDATA[", 9) == 0) {
-			e = mem_find(lt + 9, n - at - 9, "]]>", 3);
-			if (!e)
-				break;	/* unterminated: libxml2 says so */
-			end = (size_t)(e - s) + 3;
-			if (root && at < last_end && cdata_plain(lt + 9,
-			    (size_t)(e - lt) - 9, &lines)) {
-				if (cs->n == cs->alloc) {
-					cs->alloc = cs->alloc ? 2 * cs->alloc :
-					    64;
-					cs->v = xrealloc(cs->v, cs->alloc *
-					    sizeof(*cs->v));
-				}
-				cs->v[cs->n++] = (struct cdata){ at, end,
-				    lines };
-			}
-			i = end;
-			continue;
-		}
-		if (n - at > strlen("<?" CDATA_PI) && memcmp(lt, "<?" CDATA_PI,
-		    strlen("<?" CDATA_PI)) == 0) {
-			cs->n = 0;	/* someone's markers: lift nothing */
-			return;
-		}
-		end = skip_markup(s, n, at, &dt, &dtn);
-		if (end) {
-			i = end;
-			continue;
-		}
-		if (at + 1 < n && is_name_char((unsigned char)lt[1], true))
-			root = true;	/* a start tag: content follows */
-		i = at + 1;
-	}
-}
-
-/*
- * The text of section marker n, with XML's line ends (CR LF and CR are
- * LF); *ret_tmp holds it when it had to be copied (free it).  false when
- * n is no marker of ours.
- */
-static bool
-cdata_text(const struct cdatas *cs, const xmlNode *n, const char **ret,
-    size_t *ret_len, char **ret_tmp)
-{
-	const struct cdata *cd;
-	const char *p;
-	unsigned long k;
-	char *end, *t;
-	size_t len, i, j;
-
-	*ret_tmp = NULL;
-	if (!cs || cs->n == 0 || n->type != XML_PI_NODE || !n->name ||
-	    strcmp((const char *)n->name, CDATA_PI) != 0 || !n->content)
-		return false;
-	k = strtoul((const char *)n->content, &end, 10);
-	if (end == (char *)n->content || k >= cs->n)
-		return false;
-	cd = &cs->v[k];
-	p = cs->doc + cd->at + 9;
-	len = cd->end - cd->at - 12;
-	if (memchr(p, '\r', len)) {
-		t = xmalloc(len + 1);
-		for (i = j = 0; i < len; i++) {
-			if (p[i] == '\r') {
-				t[j++] = '\n';
-				if (i + 1 < len && p[i + 1] == '\n')
-					i++;
-			} else
-				t[j++] = p[i];
-		}
-		t[j] = '\0';
-		*ret_tmp = t;
-		p = t;
-		len = j;
-	}
-	*ret = p;
-	*ret_len = len;
-	return true;
-}
-
 struct xml_err {
 	char msg[ERRMSG_MAX];
 	int line;
@@ -919,76 +758,20 @@ on_end_element(void *user, const xmlChar *name, const xmlChar *prefix,
 struct xml_mem {
 	const char *p;
 	size_t left;
-	const struct cdatas *cs;	/* sections given as markers */
-	size_t next;			/* the next of them */
-	char head[48];			/* a marker being written: head, */
-	size_t head_len, head_off;
-	size_t lines;			/* then line ends, */
-	size_t tail;			/* then the last of "?>" */
 };
-
-/* Write what is left of the current marker to out (k bytes of room). */
-static size_t
-xml_mem_marker(struct xml_mem *m, char *out, size_t k)
-{
-	size_t w = 0, c;
-
-	c = m->head_len - m->head_off;
-	if (c > k)
-		c = k;
-	memcpy(out, m->head + m->head_off, c);
-	m->head_off += c;
-	w += c;
-	c = m->lines < k - w ? m->lines : k - w;
-	memset(out + w, '\n', c);
-	m->lines -= c;
-	w += c;
-	while (m->tail > 0 && w < k)
-		out[w++] = "?>"[2 - m->tail--];
-	return w;
-}
 
 static int
 xml_mem_read(void *ctx, char *out, int len)
 {
 	struct xml_mem *m = ctx;
-	size_t k = len > 0 ? (size_t)len : 0, w = 0, c;
+	size_t k = len > 0 ? (size_t)len : 0;
 
-	while (w < k) {
-		if (m->head_off < m->head_len || m->lines > 0 || m->tail > 0) {
-			w += xml_mem_marker(m, out + w, k - w);
-			continue;
-		}
-		if (m->left == 0)
-			break;
-		c = m->left;
-		if (m->cs && m->next < m->cs->n) {
-			const struct cdata *cd = &m->cs->v[m->next];
-			size_t at = (size_t)(m->p - m->cs->doc);
-
-			if (at == cd->at) {
-				m->head_len = (size_t)snprintf(m->head,
-				    sizeof(m->head), "<?" CDATA_PI " %zu",
-				    m->next);
-				m->head_off = 0;
-				m->lines = cd->lines;
-				m->tail = 2;
-				m->p += cd->end - cd->at;
-				m->left -= cd->end - cd->at;
-				m->next++;
-				continue;
-			}
-			if (cd->at - at < c)
-				c = cd->at - at;
-		}
-		if (c > k - w)
-			c = k - w;
-		memcpy(out + w, m->p, c);
-		m->p += c;
-		m->left -= c;
-		w += c;
-	}
-	return (int)w;
+	if (k > m->left)
+		k = m->left;
+	memcpy(out, m->p, k);
+	m->p += k;
+	m->left -= k;
+	return (int)k;
 }
 
 static int
@@ -1003,10 +786,10 @@ xml_mem_close(void *ctx)
  * stay references (see text_walk()), external ones are never fetched.
  */
 static xmlDocPtr
-xml_read(const char *s, size_t n, const struct cdatas *cs, const char *url,
-    struct xml_err *xe, bool *ret_recovered)
+xml_read(const char *s, size_t n, const char *url, struct xml_err *xe,
+    bool *ret_recovered)
 {
-	struct xml_mem m = { .p = s, .left = n, .cs = cs };
+	struct xml_mem m = { .p = s, .left = n };
 	xmlParserCtxtPtr ctxt;
 	xmlDocPtr doc;
 
@@ -1077,7 +860,6 @@ is_atom(const xmlNode *n, const char *name)
 
 struct pctx {
 	const char *doc_url;
-	const struct cdatas *cdatas;	/* lifted out, or NULL */
 	enum parse_format format;
 	bool atom_no_ns;	/* an Atom document without a namespace */
 	size_t ent_budget;
@@ -1130,23 +912,6 @@ add_escaped(struct buf *b, const char *s, size_t n, bool attr)
 	add_capped(b, p, (size_t)(q - p));
 }
 
-/* The text of a CDATA marker (cdata_text()), escaped as HTML or not. */
-static void
-add_cdata(const struct pctx *c, const xmlNode *n, struct buf *b,
-    bool escaped)
-{
-	_cleanup_free_ char *tmp = NULL;
-	const char *t;
-	size_t len;
-
-	if (!cdata_text(c->cdatas, n, &t, &len, &tmp))
-		return;
-	if (escaped)
-		add_escaped(b, t, len, false);
-	else
-		add_capped(b, t, len);
-}
-
 /*
  * Plain text of a node list: text and CDATA as they are; references to
  * internal entities declared in the document expanded, at most
@@ -1164,9 +929,6 @@ text_walk(struct pctx *c, const xmlNode *n, struct buf *b, unsigned depth,
 		case XML_CDATA_SECTION_NODE:
 			if (n->content)
 				add_capped_s(b, (const char *)n->content);
-			break;
-		case XML_PI_NODE:
-			add_cdata(c, n, b, false);
 			break;
 		case XML_ENTITY_REF_NODE: {
 			const xmlEntity *ent = (const xmlEntity *)n->children;
@@ -1232,9 +994,6 @@ html_walk(struct pctx *c, const xmlNode *n, struct buf *b)
 			if (n->content)
 				add_escaped(b, (const char *)n->content,
 				    strlen((const char *)n->content), false);
-			break;
-		case XML_PI_NODE:
-			add_cdata(c, n, b, true);
 			break;
 		case XML_ENTITY_REF_NODE:
 			add_capped_s(b, "&");
@@ -1310,29 +1069,21 @@ has_element_children(const xmlNode *n)
 
 /*
  * The common case of the two below: an element holding one run of text
- * (CDATA is text here, lifted out or not) within the cap, trimmed and
- * copied once.  Returns
+ * (CDATA is text here) within the cap, trimmed and copied once.  Returns
  * false when the general walk must do it.
  */
 static bool
-single_text(const struct pctx *c, const xmlNode *n, char **ret)
+single_text(const xmlNode *n, char **ret)
 {
 	const xmlNode *k = n->children;
-	_cleanup_free_ char *tmp = NULL;
 	const char *p;
 	size_t len;
 
-	if (!k || k->next)
+	if (!k || k->next || (k->type != XML_TEXT_NODE &&
+	    k->type != XML_CDATA_SECTION_NODE) || !k->content)
 		return false;
-	if (k->type == XML_PI_NODE) {
-		if (!cdata_text(c->cdatas, k, &p, &len, &tmp))
-			return false;
-	} else if ((k->type == XML_TEXT_NODE ||
-	    k->type == XML_CDATA_SECTION_NODE) && k->content) {
-		p = (const char *)k->content;
-		len = strlen(p);
-	} else
-		return false;
+	p = (const char *)k->content;
+	len = strlen(p);
 	if (len > FIELD_MAX_BYTES)
 		return false;
 	p = strip_span(p, len, &len);
@@ -1351,7 +1102,7 @@ node_text(struct pctx *c, const xmlNode *n, bool *ret_markup)
 	bool markup = false;
 	char *s;
 
-	if (single_text(c, n, &s)) {
+	if (single_text(n, &s)) {
 		if (s && ret_markup)
 			*ret_markup = false;
 		return s;
@@ -1380,7 +1131,7 @@ node_plain(struct pctx *c, const xmlNode *n)
 	bool markup = false;
 	char *s;
 
-	if (single_text(c, n, &s))
+	if (single_text(n, &s))
 		return s;
 	buf_init(&b, FIELD_MAX_BYTES);
 	text_walk(c, n->children, &b, 0, &markup);
@@ -2350,7 +2101,6 @@ feed_read(const char *data, size_t len, const char *content_type,
 	struct entries es = { .clean = clean, .each = each,
 	    .each_ctx = each_ctx };
 	struct early ea = { .c = &c, .es = &es };
-	struct cdatas cdatas = { .n = 0 };
 	struct feed_doc *d;
 	xmlDocPtr doc;
 	xmlNodePtr root, k;
@@ -2397,10 +2147,7 @@ feed_read(const char *data, size_t len, const char *content_type,
 	}
 	xe.on_close = early_close;
 	xe.ctx = &ea;
-	if (parse_lift_cdata)
-		cdata_find(s, n, &cdatas);
-	c.cdatas = &cdatas;
-	doc = xml_read(s, n, &cdatas, base_url, &xe, &recovered);
+	doc = xml_read(s, n, base_url, &xe, &recovered);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (!root) {
 		if (xe.msg[0])
@@ -2482,7 +2229,6 @@ out:
 		free(es.slots);
 		free(es.raw_ids);
 	}
-	free(cdatas.v);
 	free(enc);
 	buf_done(&b);
 	buf_done(&fixed);
@@ -2573,7 +2319,7 @@ parse_opml(const char *data, size_t len, const char *file,
 		buf_done(&b);
 		return 1;
 	}
-	doc = xml_read(s, n_s, NULL, NULL, &xe, &recovered);
+	doc = xml_read(s, n_s, NULL, &xe, &recovered);
 	buf_done(&b);
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (recovered || !root) {

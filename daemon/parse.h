@@ -66,12 +66,6 @@ int parse_feed_clean(const char *data, size_t len, const char *content_type,
     char errbuf[ERRMSG_MAX], struct feed_doc **ret);
 
 /*
- * Whether CDATA sections go around libxml2 (HACKING.md); true.  Tests and
- * fuzzing turn it off to check that the text is the same either way.
- */
-extern bool parse_lift_cdata;
-
-/*
  * Read an OPML file's outlines with an xmlUrl as feeds (name from text or
  * title).  Problems go to d as file:line; returns their number, or <0.
  */
