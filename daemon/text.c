@@ -318,6 +318,22 @@ next_cp(const unsigned char *p, size_t len, size_t *i)
 }
 
 /*
+ * How many of the bytes of word w the filter keeps as they are (8, or 7
+ * when the last leads a sequence the next word ends; 0: look at each):
+ * ASCII without controls and two-byte letters, not the C2 row (C1
+ * controls, no-break and soft hyphen) or U+061C's D8.  *ret_leads as
+ * swar_utf8().
+ */
+static inline size_t
+filter_word(uint64_t w, uint64_t *ret_leads)
+{
+	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f) ||
+	    swar_any_eq(w, 0xc2) || swar_any_eq(w, 0xd8))
+		return 0;
+	return swar_utf8(w, ret_leads);
+}
+
+/*
  * Append s to out as valid UTF-8 with controls and invisible characters
  * dropped, odd spaces made ' ' and every line end made '\n'.  Each
  * invalid byte is U+FFFD.  (HTML goes through fold_filter() instead.)
@@ -341,10 +357,7 @@ chars_filter(const char *s, size_t len, struct buf *out)
 			uint64_t w = swar_load(p + i), leads;
 			size_t k;
 
-			if (!swar_any_below(w, 0x20) &&
-			    !swar_any_eq(w, 0x7f) && !swar_any_eq(w, 0xc2) &&
-			    !swar_any_eq(w, 0xd8) &&
-			    (k = swar_utf8(w, &leads)) > 0) {
+			if ((k = filter_word(w, &leads)) > 0) {
 				memcpy(d, p + i, k);
 				d += k;
 				i += k;
@@ -935,9 +948,7 @@ fold_word(struct fold *f, const unsigned char *p, size_t i, size_t len)
 		return 0;
 	w = swar_load(p + i);
 	sp = swar_eq(w, ' ');
-	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f) ||
-	    swar_any_eq(w, 0xc2) || swar_any_eq(w, 0xd8) ||
-	    (sp & (0x80 | sp >> 8)) != 0 || (k = swar_utf8(w, &leads)) == 0)
+	if ((sp & (0x80 | sp >> 8)) != 0 || (k = filter_word(w, &leads)) == 0)
 		return 0;
 	if ((leads & ~(swar_eq(w, 0xc3) | swar_eq(w, 0xd0) |
 	    swar_eq(w, 0xd1))) != 0)
@@ -960,18 +971,20 @@ fold_filter(struct fold *f, const char *s, size_t len, bool flat)
 	size_t i = 0, words_from = 0, k;
 
 	while (i < len) {
-		if (i >= words_from && (k = fold_word(f, p, i, len)) > 0) {
-			/* what waited goes first; then word after word */
-			d = fold_flush(f, d);
-			do {
-				memcpy(d, p + i, k);
-				d += k;
-				i += k;
-			} while ((k = fold_word(f, p, i, len)) > 0);
-			continue;
-		}
-		if (i >= words_from)
+		if (i >= words_from) {
+			if ((k = fold_word(f, p, i, len)) > 0) {
+				/* what waited first, then word by word */
+				d = fold_flush(f, d);
+				do {
+					memcpy(d, p + i, k);
+					d += k;
+					i += k;
+				} while ((k = fold_word(f, p, i, len)) > 0);
+				if (i == len)
+					break;
+			}
 			words_from = i + 8;	/* by character past it */
+		}
 		if (p[i] > 0x20 && p[i] < 0x7f) {
 			for (k = 1; i + k < len && p[i + k] > 0x20 &&
 			    p[i + k] < 0x7f; k++)
