@@ -618,23 +618,55 @@ skip_markup(const char *s, size_t n, size_t i, const char **ret_dt,
 	return 0;
 }
 
+/* Is the entity reference name (n bytes) one XML predefines? */
+static bool
+predefined_entity(const char *name, size_t n)
+{
+	switch (n) {
+	case 2:
+		return (name[0] == 'l' || name[0] == 'g') && name[1] == 't';
+	case 3:
+		return memcmp(name, "amp", 3) == 0;
+	case 4:
+		return memcmp(name, "quot", 4) == 0 ||
+		    memcmp(name, "apos", 4) == 0;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The next '<' from s[i] that opens what skip_markup() skips ("<!" or
+ * "<?"); NULL when none does.  A plain tag needs no skipping: an '&' in
+ * an attribute value is fixed like one in text.
+ */
+static const char *
+next_markup(const char *s, size_t n, size_t i)
+{
+	const char *lt;
+
+	while (i < n && (lt = memchr(s + i, '<', n - i)) != NULL) {
+		i = (size_t)(lt - s) + 1;
+		if (i < n && (s[i] == '!' || s[i] == '?'))
+			return lt;
+	}
+	return NULL;
+}
+
 /*
  * Feeds are full of "AT&T" and "&nbsp;" that XML does not allow; libxml2
  * would drop them (and the text around them).  Outside CDATA, comments,
  * PIs and the DOCTYPE, a '&' that does not start a character reference,
  * a predefined entity or one the DOCTYPE declares becomes "&amp;", so the
- * text keeps "&nbsp;" for the HTML decoder.  Returns whether out was
- * written (out is left alone when nothing needs fixing).
+ * text keeps "&nbsp;" for the HTML decoder.  Returns whether the document
+ * needed fixing; only then is out written (the whole fixed document).
  */
 static bool
 fix_ampersands(const char *s, size_t n, struct buf *out)
 {
-	static const char *const predef[] = { "amp", "lt", "gt", "quot",
-	    "apos" };
-	const char *dt = NULL;
-	size_t dtn = 0, i = 0, done = 0, k;
-	const char *amp = NULL, *lt = NULL;
-	bool changed = false, no_lt = false;
+	const char *dt = NULL, *amp = NULL, *mk = NULL;
+	size_t dtn = 0, i = 0, done = 0;
+	bool changed = false, no_mk = false;
 
 	while (i < n) {
 		size_t j, name_len;
@@ -645,15 +677,15 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
 			amp = memchr(s + i, '&', n - i);
 		if (!amp)
 			break;
-		if (!no_lt && (!lt || lt < s + i)) {
-			lt = memchr(s + i, '<', n - i);
-			no_lt = !lt;
+		if (!no_mk && (!mk || mk < s + i)) {
+			mk = next_markup(s, n, i);
+			no_mk = !mk;
 		}
-		if (lt && lt >= s + i && lt < amp) {
-			size_t end = skip_markup(s, n, (size_t)(lt - s), &dt,
+		if (mk && mk >= s + i && mk < amp) {
+			size_t end = skip_markup(s, n, (size_t)(mk - s), &dt,
 			    &dtn);
 
-			i = end ? end : (size_t)(lt - s) + 1;
+			i = end ? end : (size_t)(mk - s) + 1;
 			continue;
 		}
 		j = (size_t)(amp - s) + 1;
@@ -664,8 +696,9 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
 			size_t d = j + 1 + hex, d0 = d;
 
 			while (d < n && d - d0 < 10 && (hex ?
-			    strchr("0123456789abcdefABCDEF", s[d]) != NULL :
-			    (s[d] >= '0' && s[d] <= '9')) && s[d])
+			    ((s[d] >= '0' && s[d] <= '9') ||
+			    ((s[d] | 0x20) >= 'a' && (s[d] | 0x20) <= 'f')) :
+			    (s[d] >= '0' && s[d] <= '9')))
 				d++;
 			keep = d > d0 && d < n && s[d] == ';';
 		} else {
@@ -675,28 +708,20 @@ fix_ampersands(const char *s, size_t n, struct buf *out)
 			    name_len == 0))
 				name_len++;
 			if (name_len > 0 && j + name_len < n &&
-			    s[j + name_len] == ';') {
-				for (k = 0; k < ELEMENTSOF(predef); k++)
-					if (strlen(predef[k]) == name_len &&
-					    memcmp(s + j, predef[k],
-					    name_len) == 0)
-						keep = true;
-				if (!keep && dt)
-					keep = entity_declared(dt, dtn, s + j,
-					    name_len);
-			}
+			    s[j + name_len] == ';')
+				keep = predefined_entity(s + j, name_len) ||
+				    (dt && entity_declared(dt, dtn, s + j,
+				    name_len));
 		}
 		i = j;
 		if (keep)
 			continue;
 		changed = true;
-		if (out) {
-			(void)buf_add(out, s + done, j - done);
-			(void)buf_adds(out, "amp;");
-			done = j;
-		}
+		(void)buf_add(out, s + done, j - done);
+		(void)buf_adds(out, "amp;");
+		done = j;
 	}
-	if (changed && out)
+	if (changed)
 		(void)buf_add(out, s + done, n - done);
 	return changed;
 }
@@ -2139,9 +2164,8 @@ feed_read(const char *data, size_t len, const char *content_type,
 		r = -EBADMSG;
 		goto out;
 	}
-	if (fix_ampersands(s, n, NULL)) {
-		buf_init(&fixed, PARSE_MAX_DECODED_BYTES * 2);
-		(void)fix_ampersands(s, n, &fixed);
+	buf_init(&fixed, PARSE_MAX_DECODED_BYTES * 2);
+	if (fix_ampersands(s, n, &fixed)) {
 		s = fixed.data;
 		n = fixed.len;
 	}
