@@ -63,16 +63,29 @@ cmd_json_time(struct buf *b, int64_t t)
 		(void)buf_adds(b, "null");
 }
 
-void
-cmd_json_field(struct buf *b, const char *key, const char *s)
+static void
+json_field(struct buf *b, const char *key, const char *s,
+    int (*add)(struct buf *, const char *))
 {
 	(void)buf_adds(b, ",\"");
 	(void)buf_adds(b, key);		/* ours: nothing to escape */
 	(void)buf_adds(b, "\":");
 	if (s)
-		(void)json_add_string(b, s);
+		(void)add(b, s);
 	else
 		(void)buf_adds(b, "null");
+}
+
+void
+cmd_json_field(struct buf *b, const char *key, const char *s)
+{
+	json_field(b, key, s, json_add_string);
+}
+
+void
+cmd_json_text(struct buf *b, const char *key, const char *s)
+{
+	json_field(b, key, s, json_add_text);
 }
 
 int

@@ -21,6 +21,8 @@ int cmd_load_setup(struct setup **ret);
 int cmd_open_store(const struct setup *su, struct store **ret);
 /* ,"key":"value" (or null) and an RFC 3339 time (or null) for JSON. */
 void cmd_json_field(struct buf *b, const char *key, const char *s);
+/* The same for text in the display form (text.h: valid UTF-8). */
+void cmd_json_text(struct buf *b, const char *key, const char *s);
 void cmd_json_time(struct buf *b, int64_t t);
 /*
  * The arguments of a command that takes one OPERAND and --since DURATION

@@ -126,14 +126,14 @@ print_entry_json(const struct entry *e, void *scratch)
 	else
 		(void)buf_adds(b, "null");
 	cmd_json_field(b, "key", e->key);
-	cmd_json_field(b, "title", e->title.s);
+	cmd_json_text(b, "title", e->title.s);
 	cmd_json_field(b, "link", e->link);
 	(void)buf_adds(b, ",\"published\":");
 	cmd_json_time(b, e->published);
 	(void)buf_adds(b, ",\"updated\":");
 	cmd_json_time(b, e->updated);
-	cmd_json_field(b, "summary", e->summary.s);
-	cmd_json_field(b, "content", e->content.s);
+	cmd_json_text(b, "summary", e->summary.s);
+	cmd_json_text(b, "content", e->content.s);
 	(void)buf_adds(b, ",\"authors\":");
 	(void)json_add_strv(b, e->authors);
 	(void)buf_adds(b, ",\"categories\":");

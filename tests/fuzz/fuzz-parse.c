@@ -13,6 +13,7 @@
 
 #include "parse.h"
 #include "text.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,6 +21,14 @@ static int
 streq0(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Cleaned text is valid UTF-8 (the JSON writer relies on it). */
+static void
+valid_text(const char *s)
+{
+	if (s && !utf8_valid(s, strlen(s)))
+		abort();
 }
 
 static void
@@ -36,6 +45,9 @@ same_entries(const struct feed_doc *a, const struct feed_doc *b)
 		    !streq0(x->summary.s, y->summary.s) ||
 		    !streq0(x->content.s, y->content.s))
 			abort();
+		valid_text(x->title.s);
+		valid_text(x->summary.s);
+		valid_text(x->content.s);
 	}
 }
 

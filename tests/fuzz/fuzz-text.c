@@ -1,7 +1,10 @@
 /*
  * fuzz-text.c: libFuzzer target for HTML to text (text_from_html) and the
- * Unicode clean-up (text_clean, text_normalise), including on their own
- * output, which must be a fixed point of text_clean().  No I/O.
+ * Unicode clean-up (text_clean, text_normalise), including text_clean()
+ * on text_from_html()'s output.  Every result must be valid UTF-8: the
+ * JSON writer (json_add_text()) relies on it.  (Not a fixed point: HTML
+ * "&amp;lt;" is the text "&lt;", which text_clean() decodes again.)
+ * No I/O.
  */
 #include "config.h"
 
@@ -10,6 +13,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,9 +26,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h = text_from_html(p, size);
 	c = text_clean(p, size);
 	n = text_normalise(p, size);
+	if ((h && !utf8_valid(h, strlen(h))) || (c && !utf8_valid(c,
+	    strlen(c))) || (n && !utf8_valid(n, strlen(n))))
+		abort();
 	if (h) {
 		char *hc = text_clean(h, strlen(h));
 
+		if (hc && !utf8_valid(hc, strlen(hc)))
+			abort();
 		free(hc);
 	}
 	free(h);

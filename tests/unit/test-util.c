@@ -264,6 +264,34 @@ test_json_words(void)
 	}
 	is_int(bad, 0, "JSON strings of mixed text agree with a byte loop "
 	    "(3000 strings, every alignment)");
+
+	/* json_add_text() on valid UTF-8: the same strings, 16 at a time */
+	bad = 0;
+	for (i = 0; i < 3000; i++) {
+		char s[512];
+		size_t n = 0;
+
+		for (k = 0; k < 40; k++) {
+			const char *b = bits[xorshift(&x) % ELEMENTSOF(bits)];
+
+			if (!utf8_valid(b, strlen(b)))
+				continue;
+			if (n + strlen(b) >= sizeof(s))
+				break;
+			memcpy(s + n, b, strlen(b));
+			n += strlen(b);
+		}
+		s[n] = '\0';
+		buf_reset(&got);
+		buf_reset(&want);
+		(void)json_add_text(&got, s);
+		json_ref(&want, s);
+		if (strcmp(got.data, want.data) != 0 && bad++ == 0)
+			printf("#   got:  %s\n#   want: %s\n", got.data,
+			    want.data);
+	}
+	is_int(bad, 0, "json_add_text() agrees with a byte loop on valid "
+	    "UTF-8 (3000 strings, every alignment)");
 	buf_done(&got);
 	buf_done(&want);
 }
