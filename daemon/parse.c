@@ -236,8 +236,9 @@ utf8_len(const unsigned char *p, size_t n)
 
 /*
  * How the bytes look as UTF-8: valid multibyte sequences and bad bytes.
- * Words of ASCII and two-byte letters go eight bytes at a time; a word
- * that needs a closer look is read byte by byte before the next try.
+ * Words of ASCII and two-byte letters go sixteen (SSE2) or eight bytes at
+ * a time; a word that needs a closer look is read byte by byte before the
+ * next try.
  */
 static void
 utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
@@ -247,6 +248,16 @@ utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
 	uint64_t leads;
 
 	while (i < n) {
+#ifdef __SSE2__
+		unsigned lm;
+
+		if (i >= words_from && n - i >= 16 &&
+		    (l = swar_utf8_16(p + i, &lm)) > 0) {
+			multi += (size_t)__builtin_popcount(lm);
+			i += l;
+			continue;
+		}
+#endif
 		if (i >= words_from && n - i >= 8) {
 			l = swar_utf8(swar_load(p + i), &leads);
 			if (l > 0) {

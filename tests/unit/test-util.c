@@ -104,28 +104,64 @@ xorshift(uint64_t *x)
 	return *x;
 }
 
-/* swar_utf8() by hand: how many bytes, which lanes lead. */
+/* swar_utf8() by hand on len bytes: how many taken, bit k when byte k
+ * leads a pair. */
 static size_t
-utf8_word_ref(const unsigned char *p, uint64_t *leads)
+utf8_word_ref(const unsigned char *p, size_t len, uint64_t *leads)
 {
 	size_t i = 0;
 
 	*leads = 0;
-	while (i < 8) {
+	while (i < len) {
 		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
 		if (p[i] < 0xc2 || p[i] > 0xdf)
 			return 0;
-		if (i == 7)
-			return 7;
+		if (i == len - 1)
+			return len - 1;
 		if ((p[i + 1] & 0xc0) != 0x80)
 			return 0;
-		*leads |= UINT64_C(0x80) << (8 * i);
+		*leads |= UINT64_C(1) << i;
 		i += 2;
 	}
-	return 8;
+	return len;
+}
+
+/* Bit k of bits as swar_utf8() marks lanes: the high bit of byte k. */
+static uint64_t
+swar_lanes(uint64_t bits)
+{
+	uint64_t lanes = 0;
+	unsigned k;
+
+	for (k = 0; k < 8; k++)
+		if (bits & (UINT64_C(1) << k))
+			lanes |= UINT64_C(0x80) << (8 * k);
+	return lanes;
+}
+
+/* Random words: half text (letters, spaces, two-byte pairs), half any of
+ * swar_alphabet; every fourth cut a pair at its end. */
+static void
+random_word(uint64_t *x, unsigned i, unsigned char *p, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++) {
+		uint64_t r = xorshift(x);
+
+		if (i % 2 == 0 && r % 3 != 0 && k < len - 1) {
+			p[k] = (unsigned char)(0xc2 + r % 30);
+			p[++k] = (unsigned char)(0x80 + (r >> 8) % 64);
+		} else if (i % 2 == 0)
+			p[k] = r % 5 ? 'a' : ' ';
+		else
+			p[k] = swar_alphabet[r % sizeof(swar_alphabet)];
+	}
+	if (i % 4 == 0)
+		p[len - 1] = 0xd1;
 }
 
 static void
@@ -133,7 +169,7 @@ test_swar(void)
 {
 	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
 	unsigned bad_utf8 = 0, bad_eq = 0, bad_below = 0, i, k;
-	unsigned taken[9] = { 0 };
+	unsigned taken[9] = { 0 }, taken16[17];
 
 	for (i = 0; i < 200000; i++) {
 		unsigned char p[8];
@@ -142,25 +178,11 @@ test_swar(void)
 		bool below = false;
 		unsigned char probe;
 
-		for (k = 0; k < 8; k++) {
-			uint64_t r = xorshift(&x);
-
-			/* half the words are text: letters, spaces, pairs */
-			if (i % 2 == 0 && r % 3 != 0 && k < 7) {
-				p[k] = (unsigned char)(0xc2 + r % 30);
-				p[++k] = (unsigned char)(0x80 + (r >> 8) % 64);
-			} else if (i % 2 == 0)
-				p[k] = r % 5 ? 'a' : ' ';
-			else
-				p[k] = swar_alphabet[r %
-				    sizeof(swar_alphabet)];
-		}
-		if (i % 4 == 0)		/* a pair cut by the word's end */
-			p[7] = 0xd1;
+		random_word(&x, i, p, 8);
 		w = swar_load(p);
-		want = utf8_word_ref(p, &want_leads);
+		want = utf8_word_ref(p, 8, &want_leads);
 		n = swar_utf8(w, &leads);
-		if (n != want || (n > 0 && leads != want_leads))
+		if (n != want || (n > 0 && leads != swar_lanes(want_leads)))
 			bad_utf8++;
 		taken[n]++;
 		probe = swar_alphabet[i % sizeof(swar_alphabet)];
@@ -184,6 +206,28 @@ test_swar(void)
 	is_int(bad_eq, 0, "swar_eq marks exactly the lanes holding the byte, "
 	    "swar_any_eq says whether there is one");
 	is_int(bad_below, 0, "swar_any_below agrees with a byte loop");
+#ifdef __SSE2__
+	memset(taken16, 0, sizeof(taken16));
+	bad_utf8 = 0;
+	for (i = 0; i < 200000; i++) {
+		unsigned char p[16];
+		uint64_t want_leads;
+		unsigned leads = 0;
+		size_t n, want;
+
+		random_word(&x, i, p, 16);
+		want = utf8_word_ref(p, 16, &want_leads);
+		n = swar_utf8_16(p, &leads);
+		if (n != want || (n > 0 && leads != want_leads))
+			bad_utf8++;
+		taken16[n]++;
+	}
+	is_int(bad_utf8, 0, "swar_utf8_16 agrees with the byte-by-byte check "
+	    "on 200000 words");
+	ok(taken16[0] > 1000 && taken16[15] > 1000 && taken16[16] > 1000,
+	    "the words cover rejects (%u), 15-byte (%u) and 16-byte (%u) "
+	    "takes", taken16[0], taken16[15], taken16[16]);
+#endif
 }
 
 /* JSON escaping by hand, for the differential test below. */
