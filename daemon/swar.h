@@ -93,12 +93,11 @@ swar_utf8(uint64_t w, uint64_t *ret_leads)
  * swar_utf8() on the sixteen bytes at p with SSE2 (every x86-64): 16, 15
  * or 0 bytes taken; *ret_leads gets bit k for each byte k taken that
  * leads a two-byte sequence.  Signed compares: 0x80-0xbf is -128..-65,
- * 0xc2-0xdf is -62..-33.
+ * 0xc2-0xdf is -62..-33.  swar_utf8_16v() takes the bytes loaded.
  */
 static inline size_t
-swar_utf8_16(const void *p, unsigned *ret_leads)
+swar_utf8_16v(__m128i v, unsigned *ret_leads)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)p);
 	unsigned high = (unsigned)_mm_movemask_epi8(v);
 	unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
 	    _mm_set1_epi8((char)0xc0)));
@@ -117,6 +116,30 @@ swar_utf8_16(const void *p, unsigned *ret_leads)
 		return 0;
 	*ret_leads = lead;
 	return n;
+}
+
+static inline size_t
+swar_utf8_16(const void *p, unsigned *ret_leads)
+{
+	return swar_utf8_16v(_mm_loadu_si128((const __m128i *)p), ret_leads);
+}
+
+/* The bit of each of the sixteen lanes of v whose byte is b. */
+static inline unsigned
+swar_eq16(__m128i v, unsigned char b)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+	    _mm_set1_epi8((char)b)));
+}
+
+/* The bit of each lane of v whose byte is below b (unsigned, b > 0). */
+static inline unsigned
+swar_below16(__m128i v, unsigned char b)
+{
+	const __m128i m = _mm_set1_epi8((char)(b - 1));
+
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v,
+	    m), v));
 }
 #endif
 

@@ -394,10 +394,10 @@ test_entry(void)
 }
 
 /*
- * The loops read eight bytes at a time where they can, so each kind of
- * text is also tried at every offset: after k letters and a paragraph
- * break the result must be those letters, the break and the text's own
- * clean form, whatever k.
+ * The loops read sixteen or eight bytes at a time where they can, so
+ * each kind of text is also tried at every offset: after k letters and
+ * a paragraph break the result must be those letters, the break and the
+ * text's own clean form, whatever k.
  */
 static void
 test_offsets(void)
@@ -419,20 +419,20 @@ test_offsets(void)
 		text_clean, text_normalise, text_from_html,
 	};
 	static const char *const fn_names[] = { "clean", "normalise", "html" };
+	static const char xs[] = "xxxxxxxxxxxxxxxxx";
 	unsigned bad[3] = { 0 }, f, t, k;
 
 	for (f = 0; f < 3; f++)
 		for (t = 0; t < ELEMENTSOF(texts); t++) {
 			char *alone = fns[f](texts[t], strlen(texts[t]));
 
-			for (k = 0; k < 9; k++) {
-				char *in = xasprintf("%.*s%s%s", (int)k,
-				    "xxxxxxxxx", f == 2 ? "<p>" : "\n\n",
+			for (k = 0; k < 17; k++) {
+				char *in = xasprintf("%.*s%s%s", (int)k, xs,
+				    f == 2 ? "<p>" : "\n\n",
 				    texts[t]);
 				char *want = *alone ? xasprintf("%.*s%s%s",
-				    (int)k, "xxxxxxxxx", k ? "\n\n" : "",
-				    alone) : xasprintf("%.*s", (int)k,
-				    "xxxxxxxxx");
+				    (int)k, xs, k ? "\n\n" : "", alone) :
+				    xasprintf("%.*s", (int)k, xs);
 				char *got = fns[f](in, strlen(in));
 
 				if (strcmp(got, want) != 0 && bad[f]++ == 0)
