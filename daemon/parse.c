@@ -253,7 +253,7 @@ utf8_census(const unsigned char *p, size_t n, size_t *ret_multi,
 
 		if (i >= words_from && n - i >= 16 &&
 		    (l = swar_utf8_16(p + i, &lm)) > 0) {
-			multi += (size_t)__builtin_popcount(lm);
+			multi += swar_count16(lm);
 			i += l;
 			continue;
 		}

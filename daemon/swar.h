@@ -124,6 +124,17 @@ swar_utf8_16(const void *p, unsigned *ret_leads)
 	return swar_utf8_16v(_mm_loadu_si128((const __m128i *)p), ret_leads);
 }
 
+/* How many bits of a sixteen-lane mask are set (without a libgcc call
+ * where the target has no POPCNT instruction). */
+static inline unsigned
+swar_count16(unsigned m)
+{
+	m = m - ((m >> 1) & 0x5555u);
+	m = (m & 0x3333u) + ((m >> 2) & 0x3333u);
+	m = (m + (m >> 4)) & 0x0f0fu;
+	return (m + (m >> 8)) & 0x1fu;
+}
+
 /* The bit of each of the sixteen lanes of v whose byte is b. */
 static inline unsigned
 swar_eq16(__m128i v, unsigned char b)

@@ -169,7 +169,10 @@ test_swar(void)
 {
 	uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
 	unsigned bad_utf8 = 0, bad_eq = 0, bad_below = 0, i, k;
-	unsigned taken[9] = { 0 }, taken16[17];
+	unsigned taken[9] = { 0 };
+#ifdef __SSE2__
+	unsigned taken16[17] = { 0 }, bad_count = 0;
+#endif
 
 	for (i = 0; i < 200000; i++) {
 		unsigned char p[8];
@@ -207,7 +210,6 @@ test_swar(void)
 	    "swar_any_eq says whether there is one");
 	is_int(bad_below, 0, "swar_any_below agrees with a byte loop");
 #ifdef __SSE2__
-	memset(taken16, 0, sizeof(taken16));
 	bad_utf8 = 0;
 	for (i = 0; i < 200000; i++) {
 		unsigned char p[16];
@@ -221,9 +223,13 @@ test_swar(void)
 		if (n != want || (n > 0 && leads != want_leads))
 			bad_utf8++;
 		taken16[n]++;
+		if (swar_count16(i & 0xffffu) !=
+		    (unsigned)__builtin_popcount(i & 0xffffu))
+			bad_count++;
 	}
 	is_int(bad_utf8, 0, "swar_utf8_16 agrees with the byte-by-byte check "
 	    "on 200000 words");
+	is_int(bad_count, 0, "swar_count16 counts the bits of every mask");
 	ok(taken16[0] > 1000 && taken16[15] > 1000 && taken16[16] > 1000,
 	    "the words cover rejects (%u), 15-byte (%u) and 16-byte (%u) "
 	    "takes", taken16[0], taken16[15], taken16[16]);
