@@ -50,4 +50,7 @@ ok $? "systemd-analyze security rates the user unit"
 grep -q '^Type=notify' "$work/units/reewatch.service" &&
 	grep -q '^Type=notify' "$work/units/user/reewatch.service"
 ok $? "both units are Type=notify"
+grep -q '^Environment=GNUTLS_NO_IMPLICIT_INIT=1$' "$work/units/reewatch.service" &&
+	grep -q '^Environment=GNUTLS_NO_IMPLICIT_INIT=1$' "$work/units/user/reewatch.service"
+ok $? "both units keep GnuTLS from initialising itself when loaded"
 done_testing
