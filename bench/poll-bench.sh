@@ -225,6 +225,23 @@ CONF
 done
 printf 'reload-threads %s\n' "$PAR" >"$work/newsboat.conf"
 
+# as_unit: a prefix that runs a command as the shipped system unit runs
+# reewatchd: its Environment= lines, and MemoryDenyWriteExecute=yes (prctl
+# PR_SET_MDWE, Linux 6.3 on, kept across execve), under which PCRE2 cannot
+# JIT and its interpreter runs.  Empty where the kernel has no MDWE.
+cat >"$work/as-unit.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(65, 1, 0, 0, 0) != 0:	# PR_SET_MDWE, REFUSE_EXEC_GAIN
+    sys.exit("as-unit: PR_SET_MDWE: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[1], sys.argv[1:])
+PY
+unit_env=$(sed -n 's/^Environment=//p' "$top_srcdir/systemd/reewatch.service.in")
+as_unit=""
+if python3 "$work/as-unit.py" true 2>/dev/null; then
+	as_unit="env $unit_env python3 $work/as-unit.py"
+fi
+
 # measure NAME COMMAND...: "wall user sys maxrss_kB" into $work/m.NAME
 measure() {
 	name=$1; shift
@@ -252,6 +269,12 @@ for r in $(seq "$RUNS"); do
 		cycles .base "$BASELINE"
 	fi
 	cycles "" "$REEWATCHD"
+	if [ -n "$as_unit" ]; then
+		rm -rf "$work/state.$main_mode"
+		# shellcheck disable=SC2086 # a command prefix: split into words
+		measure first.unit $as_unit "$REEWATCHD" --once \
+			--config "$work/$main_mode.conf"
+	fi
 	if [ -n "$BASELINE" ] && [ $((r % 2)) -eq 1 ]; then
 		cycles .base "$BASELINE"
 	fi
@@ -264,27 +287,44 @@ for r in $(seq "$RUNS"); do
 done
 
 # Idle RSS: the service after its first full cycle, waiting for the next.
-rm -rf "$work/state.$main_mode"
-"$REEWATCHD" --config "$work/$main_mode.conf" 2>"$work/daemon.err" &
-dpid=$!
-i=0
-until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
-done
-# After the round it fills the search index; wait until it is idle (its
-# CPU time stands still for a second), at most a minute.
-prev=-1; i=0
-while :; do
-	t=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-	[ "$t" = "$prev" ] && break
-	prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
-done
-sleep 1
-idle_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status")
-hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")
-pss_kb=$(awk '/^Pss:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null)
-anon_kb=$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null)
-kill -TERM $dpid; wait $dpid
+# idle NAME [PREFIX...]: run it (behind PREFIX), wait for the round and the
+# search index, then note VmRSS, VmHWM, PSS and anonymous PSS in idle.NAME.
+idle() {
+	name=$1; shift
+	rm -rf "$work/state.$main_mode"
+	"$@" "$REEWATCHD" --config "$work/$main_mode.conf" 2>"$work/daemon.err" &
+	dpid=$!
+	i=0
+	until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
+	done
+	# After the round it fills the search index; wait until it is idle
+	# (its CPU time stands still for a second), at most a minute.
+	prev=-1; i=0
+	while :; do
+		t=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+		[ "$t" = "$prev" ] && break
+		prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
+	done
+	sleep 1
+	{
+		awk '/^VmRSS/ { printf "%s ", $2 }' "/proc/$dpid/status"
+		awk '/^VmHWM/ { printf "%s ", $2 }' "/proc/$dpid/status"
+		awk '/^Pss:/ { printf "%s ", $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null
+		awk '/^Pss_Anon:/ { printf "%s", $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null
+		echo
+	} >"$work/idle.$name"
+	kill -TERM $dpid; wait $dpid
+}
+idle plain env
+
+# The same as the shipped system unit runs it.
+if [ -n "$as_unit" ]; then
+	# shellcheck disable=SC2086 # a command prefix: split into words
+	idle unit $as_unit
+else
+	echo "n/a" >"$work/idle.unit"
+fi
 
 # median FILE COLUMN
 median() { cut -d' ' -f"$2" "$1" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -303,12 +343,19 @@ for m in $TEXT; do
 	row "reewatchd first cycle, $m text" "first.$m"
 	[ -z "$BASELINE" ] || row "  baseline: first, $m text" "first.$m.base"
 done
+[ -z "$as_unit" ] || row "  as the system unit runs it" first.unit
 row "reewatchd --once, all 304" notmod
 [ -z "$BASELINE" ] || row "  baseline: all 304" notmod.base
 row "newsboat -x reload (fresh cache)" newsboat
 row "sfeed_update (fresh)" sfeed
 echo
-echo "reewatchd idle RSS after a full cycle ($main_mode text): $(awk -v k="$idle_kb" 'BEGIN { printf "%.1f", k / 1024 }') MiB (its peak: $(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }') MiB; PSS $(awk -v k="${pss_kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB, of it anonymous $(awk -v k="${anon_kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+# idle_line NAME: the idle figures in MiB, one line
+idle_line() {
+	awk '$1 == "n/a" { print "n/a (no PR_SET_MDWE here)"; exit }
+	{ printf "%.1f MiB (its peak: %.1f MiB; PSS %.1f MiB, of it anonymous %.1f MiB)\n", $1 / 1024, $2 / 1024, $3 / 1024, $4 / 1024 }' "$work/idle.$1"
+}
+echo "reewatchd idle RSS after a full cycle ($main_mode text): $(idle_line plain)"
+echo "  as the system unit runs it (its Environment=, MemoryDenyWriteExecute=yes): $(idle_line unit)"
 c=$(median "$work/m.curl" 1)
 for m in $TEXT; do
 	f=$(median "$work/m.first.$m" 1)
