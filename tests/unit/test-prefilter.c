@@ -128,6 +128,7 @@ static void
 test_add(void)
 {
 	struct prefilter *p = prefilter_new();
+	struct found f = { NULL, NULL, 0, 0 };
 
 	is_int(prefilter_add(p, "abc", 3), 0, "the first literal is 0");
 	is_int(prefilter_add(p, "abd", 3), 1, "the next is 1");
@@ -140,6 +141,18 @@ test_add(void)
 	ok(prefilter_memory(p) > 0, "it says how much memory it holds");
 	prefilter_free(p);
 	prefilter_free(NULL);
+
+	p = prefilter_new();
+	prefilter_build(p);
+	prefilter_scan(p, "abc\0\xff", 5, on_found, &f);
+	is_int(f.n, 0, "no literal, no report");
+	prefilter_free(p);
+	p = prefilter_new();
+	(void)prefilter_add(p, "b", 1);
+	prefilter_scan(p, "abc", 3, on_found, &f);
+	is_int(f.n, 0, "no scan before the build");
+	prefilter_free(p);
+	found_done(&f);
 }
 
 static uint64_t seed = 7;
