@@ -40,13 +40,18 @@ struct pnode {
 	uint32_t n_edges;
 	uint32_t lit;		/* the literal ending here, or NONE */
 	uint32_t depth;		/* its length */
-	uint32_t sibling;	/* while building */
 	uint32_t dense;		/* built: its DFA row in dense[], or NONE */
+};
+
+/* A node's place in the trie while building (the build frees them). */
+struct ptrie {
+	uint32_t sibling;
 	uint8_t byte;		/* the byte that leads here */
 };
 
 struct prefilter {
 	struct pnode *nodes;
+	struct ptrie *trie;		/* until built */
 	size_t n_nodes, alloc_nodes;
 	uint8_t *edge_byte;		/* built */
 	uint32_t *edge_to;
@@ -68,13 +73,14 @@ node_new(struct prefilter *p, uint8_t byte)
 		p->alloc_nodes = p->alloc_nodes ? 2 * p->alloc_nodes : 256;
 		p->nodes = xrealloc(p->nodes,
 		    p->alloc_nodes * sizeof(*p->nodes));
+		p->trie = xrealloc(p->trie, p->alloc_nodes * sizeof(*p->trie));
 	}
 	n = &p->nodes[p->n_nodes];
 	memset(n, 0, sizeof(*n));
 	n->edges = NONE;
 	n->lit = NONE;
-	n->sibling = NONE;
-	n->byte = byte;
+	p->trie[p->n_nodes].sibling = NONE;
+	p->trie[p->n_nodes].byte = byte;
 	return (uint32_t)p->n_nodes++;
 }
 
@@ -93,6 +99,7 @@ prefilter_free(struct prefilter *p)
 	if (!p)
 		return;
 	free(p->nodes);
+	free(p->trie);
 	free(p->edge_byte);
 	free(p->edge_to);
 	free(p->dense);
@@ -106,8 +113,8 @@ child_find(const struct prefilter *p, uint32_t u, uint8_t c)
 {
 	uint32_t v;
 
-	for (v = p->nodes[u].edges; v != NONE; v = p->nodes[v].sibling)
-		if (p->nodes[v].byte == c)
+	for (v = p->nodes[u].edges; v != NONE; v = p->trie[v].sibling)
+		if (p->trie[v].byte == c)
 			return v;
 	return NONE;
 }
@@ -127,7 +134,7 @@ prefilter_add(struct prefilter *p, const char *lit, size_t len)
 		if (v == NONE) {
 			v = node_new(p, c);
 			p->nodes[v].depth = p->nodes[u].depth + 1;
-			p->nodes[v].sibling = p->nodes[u].edges;
+			p->trie[v].sibling = p->nodes[u].edges;
 			p->nodes[u].edges = v;
 			p->nodes[u].n_edges++;
 		}
@@ -233,8 +240,8 @@ prefilter_build(struct prefilter *p)
 		uint32_t v, k;
 		size_t m = 0;
 
-		for (v = n->edges; v != NONE; v = p->nodes[v].sibling)
-			tmp[m++] = (uint64_t)p->nodes[v].byte << 32 | v;
+		for (v = n->edges; v != NONE; v = p->trie[v].sibling)
+			tmp[m++] = (uint64_t)p->trie[v].byte << 32 | v;
 		qsort(tmp, m, sizeof(*tmp), edge_cmp);
 		n->edges = (uint32_t)n_edges;
 		for (k = 0; k < m; k++) {
@@ -243,6 +250,10 @@ prefilter_build(struct prefilter *p)
 		}
 	}
 	free(tmp);
+	free(p->trie);
+	p->trie = NULL;
+	p->nodes = xrealloc(p->nodes, p->n_nodes * sizeof(*p->nodes));
+	p->alloc_nodes = p->n_nodes;
 	for (c = 0; c < 256; c++)
 		p->root[c] = NONE;
 	for (i = 0; i < p->nodes[0].n_edges; i++)
