@@ -7,10 +7,12 @@
 # its own nginx by PID; writes only under a temporary folder.
 #
 # usage: bench/poll-bench.sh   (env: FEEDS=1000 ENTRIES=50 RUNS=5 PAR=32
-#        TEXT="news dense" BASELINE=/path/to/an/older/reewatchd KEEP_WORK=1)
+#        TEXT="news dense" BASELINE=/path/to/an/older/reewatchd KEEP_WORK=1
+#        IDLE_RUNS=1)
 # TEXT: the text modes, one first-cycle row each (see below); the first
 # one also feeds the other tools.  BASELINE: a second reewatchd measured
-# interleaved with this one (rows marked "baseline"), for old vs new.
+# interleaved with this one (rows marked "baseline"), for old vs new, its
+# idle RSS too.  IDLE_RUNS: idle RSS samples per binary (median).
 # needs: nginx, curl, newsboat, sfeed, /usr/bin/time, python3
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -263,28 +265,42 @@ for r in $(seq "$RUNS"); do
 	measure sfeed sfeed_update "$work/sfeedrc"
 done
 
-# Idle RSS: the service after its first full cycle, waiting for the next.
-rm -rf "$work/state.$main_mode"
-"$REEWATCHD" --config "$work/$main_mode.conf" 2>"$work/daemon.err" &
-dpid=$!
-i=0
-until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
+# Idle RSS: the service after its first full cycle, waiting for the next;
+# IDLE_RUNS times (default 1), taking turns with the baseline if any.
+# idle SUFFIX BINARY: "rss hwm pss anon" (kB) into $work/idle.SUFFIX
+idle() {
+	rm -rf "$work/state.$main_mode$1"
+	"$2" --config "$work/$main_mode$1.conf" 2>"$work/daemon.err" &
+	dpid=$!
+	i=0
+	until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
+	done
+	# After the round it fills the search index; wait until it is idle
+	# (its CPU time stands still for a second), at most a minute.
+	prev=-1; i=0
+	while :; do
+		t=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+		[ "$t" = "$prev" ] && break
+		prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
+	done
+	sleep 1
+	echo "$(awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status")" \
+	    "$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")" \
+	    "$(awk '/^Pss:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null || echo 0)" \
+	    "$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null || echo 0)" \
+	    >>"$work/idle$1"
+	kill -TERM $dpid; wait $dpid
+}
+for r in $(seq "${IDLE_RUNS:-1}"); do
+	if [ -n "$BASELINE" ] && [ $((r % 2)) -eq 0 ]; then
+		idle .base "$BASELINE"
+	fi
+	idle "" "$REEWATCHD"
+	if [ -n "$BASELINE" ] && [ $((r % 2)) -eq 1 ]; then
+		idle .base "$BASELINE"
+	fi
 done
-# After the round it fills the search index; wait until it is idle (its
-# CPU time stands still for a second), at most a minute.
-prev=-1; i=0
-while :; do
-	t=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
-	[ "$t" = "$prev" ] && break
-	prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
-done
-sleep 1
-idle_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status")
-hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")
-pss_kb=$(awk '/^Pss:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null)
-anon_kb=$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null)
-kill -TERM $dpid; wait $dpid
 
 # median FILE COLUMN
 median() { cut -d' ' -f"$2" "$1" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -308,7 +324,14 @@ row "reewatchd --once, all 304" notmod
 row "newsboat -x reload (fresh cache)" newsboat
 row "sfeed_update (fresh)" sfeed
 echo
-echo "reewatchd idle RSS after a full cycle ($main_mode text): $(awk -v k="$idle_kb" 'BEGIN { printf "%.1f", k / 1024 }') MiB (its peak: $(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }') MiB; PSS $(awk -v k="${pss_kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB, of it anonymous $(awk -v k="${anon_kb:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+# idle_row LABEL SUFFIX: the idle line, medians of the IDLE_RUNS
+idle_row() {
+	mib() { awk -v k="$(median "$work/idle$1" "$2")" 'BEGIN { printf "%.1f", k / 1024 }'; }
+	echo "$1: $(mib "$2" 1) MiB (its peak: $(mib "$2" 2) MiB; PSS $(mib "$2" 3) MiB, of it anonymous $(mib "$2" 4) MiB)"
+}
+idle_row "reewatchd idle RSS after a full cycle ($main_mode text)" ""
+[ -z "$BASELINE" ] || idle_row "  baseline idle RSS" .base
+[ "${IDLE_RUNS:-1}" -eq 1 ] || echo "(idle: median of $IDLE_RUNS runs, $(cut -d' ' -f1 "$work/idle" | tr '\n' ' ')kB${BASELINE:+; baseline $(cut -d' ' -f1 "$work/idle.base" | tr '\n' ' ')kB})"
 c=$(median "$work/m.curl" 1)
 for m in $TEXT; do
 	f=$(median "$work/m.first.$m" 1)
