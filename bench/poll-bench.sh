@@ -7,10 +7,12 @@
 # its own nginx by PID; writes only under a temporary folder.
 #
 # usage: bench/poll-bench.sh   (env: FEEDS=1000 ENTRIES=50 RUNS=5 PAR=32
-#        TEXT="news dense" BASELINE=/path/to/an/older/reewatchd KEEP_WORK=1)
+#        TEXT="news dense" BASELINE=/path/to/an/older/reewatchd KEEP_WORK=1
+#        IDLE_RUNS=1)
 # TEXT: the text modes, one first-cycle row each (see below); the first
 # one also feeds the other tools.  BASELINE: a second reewatchd measured
-# interleaved with this one (rows marked "baseline"), for old vs new.
+# interleaved with this one (rows marked "baseline"), for old vs new, its
+# idle RSS too.  IDLE_RUNS: idle RSS samples per binary (median).
 # needs: nginx, curl, newsboat, sfeed, /usr/bin/time, python3
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -286,13 +288,15 @@ for r in $(seq "$RUNS"); do
 	measure sfeed sfeed_update "$work/sfeedrc"
 done
 
-# Idle RSS: the service after its first full cycle, waiting for the next.
-# idle NAME [PREFIX...]: run it (behind PREFIX), wait for the round and the
-# search index, then note VmRSS, VmHWM, PSS and anonymous PSS in idle.NAME.
+# Idle RSS: the service after its first full cycle, waiting for the next;
+# IDLE_RUNS times (default 1), taking turns with the baseline if any, and
+# once more each time as the system unit runs it (see as_unit).
+# idle NAME CONF BINARY [PREFIX...]: "rss hwm pss anon" (kB) into
+# $work/idleNAME, BINARY run behind PREFIX with $work/$main_mode$CONF.conf
 idle() {
-	name=$1; shift
-	rm -rf "$work/state.$main_mode"
-	"$@" "$REEWATCHD" --config "$work/$main_mode.conf" 2>"$work/daemon.err" &
+	name=$1 conf=$2 bin=$3; shift 3
+	rm -rf "$work/state.$main_mode$conf"
+	"$@" "$bin" --config "$work/$main_mode$conf.conf" 2>"$work/daemon.err" &
 	dpid=$!
 	i=0
 	until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
@@ -307,24 +311,24 @@ idle() {
 		prev=$t; i=$((i + 1)); [ $i -gt 60 ] && break; sleep 1
 	done
 	sleep 1
-	{
-		awk '/^VmRSS/ { printf "%s ", $2 }' "/proc/$dpid/status"
-		awk '/^VmHWM/ { printf "%s ", $2 }' "/proc/$dpid/status"
-		awk '/^Pss:/ { printf "%s ", $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null
-		awk '/^Pss_Anon:/ { printf "%s", $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null
-		echo
-	} >"$work/idle.$name"
+	echo "$(awk '/^VmRSS/ { print $2 }' "/proc/$dpid/status")" \
+	    "$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")" \
+	    "$(awk '/^Pss:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null || echo 0)" \
+	    "$(awk '/^Pss_Anon:/ { print $2 }' "/proc/$dpid/smaps_rollup" 2>/dev/null || echo 0)" \
+	    >>"$work/idle$name"
 	kill -TERM $dpid; wait $dpid
 }
-idle plain env
-
-# The same as the shipped system unit runs it.
-if [ -n "$as_unit" ]; then
+for r in $(seq "${IDLE_RUNS:-1}"); do
+	if [ -n "$BASELINE" ] && [ $((r % 2)) -eq 0 ]; then
+		idle .base .base "$BASELINE"
+	fi
+	idle "" "" "$REEWATCHD"
+	if [ -n "$BASELINE" ] && [ $((r % 2)) -eq 1 ]; then
+		idle .base .base "$BASELINE"
+	fi
 	# shellcheck disable=SC2086 # a command prefix: split into words
-	idle unit $as_unit
-else
-	echo "n/a" >"$work/idle.unit"
-fi
+	[ -z "$as_unit" ] || idle .unit "" "$REEWATCHD" $as_unit
+done
 
 # median FILE COLUMN
 median() { cut -d' ' -f"$2" "$1" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -349,13 +353,15 @@ row "reewatchd --once, all 304" notmod
 row "newsboat -x reload (fresh cache)" newsboat
 row "sfeed_update (fresh)" sfeed
 echo
-# idle_line NAME: the idle figures in MiB, one line
-idle_line() {
-	awk '$1 == "n/a" { print "n/a (no PR_SET_MDWE here)"; exit }
-	{ printf "%.1f MiB (its peak: %.1f MiB; PSS %.1f MiB, of it anonymous %.1f MiB)\n", $1 / 1024, $2 / 1024, $3 / 1024, $4 / 1024 }' "$work/idle.$1"
+# idle_row LABEL SUFFIX: the idle line, medians of the IDLE_RUNS
+idle_row() {
+	mib() { awk -v k="$(median "$work/idle$1" "$2")" 'BEGIN { printf "%.1f", k / 1024 }'; }
+	echo "$1: $(mib "$2" 1) MiB (its peak: $(mib "$2" 2) MiB; PSS $(mib "$2" 3) MiB, of it anonymous $(mib "$2" 4) MiB)"
 }
-echo "reewatchd idle RSS after a full cycle ($main_mode text): $(idle_line plain)"
-echo "  as the system unit runs it (its Environment=, MemoryDenyWriteExecute=yes): $(idle_line unit)"
+idle_row "reewatchd idle RSS after a full cycle ($main_mode text)" ""
+[ -z "$BASELINE" ] || idle_row "  baseline idle RSS" .base
+[ -z "$as_unit" ] || idle_row "  as the system unit runs it (its Environment=, MemoryDenyWriteExecute=yes)" .unit
+[ "${IDLE_RUNS:-1}" -eq 1 ] || echo "(idle: median of $IDLE_RUNS runs, $(cut -d' ' -f1 "$work/idle" | tr '\n' ' ')kB${BASELINE:+; baseline $(cut -d' ' -f1 "$work/idle.base" | tr '\n' ' ')kB})"
 c=$(median "$work/m.curl" 1)
 for m in $TEXT; do
 	f=$(median "$work/m.first.$m" 1)

@@ -1,8 +1,19 @@
 /*
  * prefilter.c: Aho-Corasick over bytes.  The shallow nodes, where a scan
- * spends nearly all its time, get full DFA rows (256 next states, the
- * failure links folded in); deeper ones keep sorted runs of (byte, node)
- * and their failure links.  Pure: no I/O, no logging; memory only.
+ * spends nearly all its time, get DFA rows (the next state for each byte
+ * class, the failure links folded in); deeper ones keep sorted runs of
+ * (byte, node) and their failure links.  Pure: no I/O, no logging; memory
+ * only.
+ *
+ * Byte classes: bytes that no edge out of a row node uses move every row
+ * to the root, so they share one class; every other byte is a class of its
+ * own.  A row has a move per class (~100 for the shipped watchlists, not
+ * 256), and a move is 16 bits: a row, or "the child of row r on this
+ * byte" for a node without a row, which the scan then looks up.  The
+ * moves are stored a column a class, the rows in breadth-first order: the
+ * next move is dense[col[byte] + row], one add from the last (no multiply
+ * on that path), and the shallow rows a scan mostly visits share the
+ * cache lines of each column.
  */
 #include "config.h"
 
@@ -13,11 +24,14 @@
 #include "util.h"
 
 #define NONE	UINT32_MAX
-#define X_OUT	0x80000000u	/* a DFA move: the state has literals */
-#define X_NODE	0x40000000u	/* a DFA move to a node without a row */
-#define X_MASK	0x3fffffffu
-#define DFA_DEPTH	4	/* nodes this shallow get full rows ... */
-#define DFA_ROWS_MAX	8192	/* ... this many at most (8 MiB) */
+#define X_OUT	0x8000u		/* a DFA move: the state has literals */
+#define X_NODE	0x4000u		/* a DFA move to a child of row X_MASK */
+#define X_MASK	0x3fffu
+#define S_NODE	0x80000000u	/* a scan state: a node without a row */
+#define DFA_DEPTH	4	/* nodes this shallow get rows ... */
+#define DFA_ROWS_MAX	8192	/* ... this many at most (4 MiB) */
+
+_Static_assert(DFA_ROWS_MAX <= X_MASK + 1, "a row fits a move");
 
 struct pnode {
 	uint32_t fail;
@@ -26,19 +40,25 @@ struct pnode {
 	uint32_t n_edges;
 	uint32_t lit;		/* the literal ending here, or NONE */
 	uint32_t depth;		/* its length */
-	uint32_t sibling;	/* while building */
 	uint32_t dense;		/* built: its DFA row in dense[], or NONE */
+};
+
+/* A node's place in the trie while building (the build frees them). */
+struct ptrie {
+	uint32_t sibling;
 	uint8_t byte;		/* the byte that leads here */
 };
 
 struct prefilter {
 	struct pnode *nodes;
+	struct ptrie *trie;		/* until built */
 	size_t n_nodes, alloc_nodes;
 	uint8_t *edge_byte;		/* built */
 	uint32_t *edge_to;
-	uint32_t *dense;		/* built: 256 moves (X_*) per row */
+	uint16_t *dense;		/* built: moves (X_*), a column a class */
 	uint32_t *row_node;		/* built: the node of each row */
-	size_t n_dense;
+	size_t n_dense, n_classes;
+	uint32_t col[256];		/* built: where each byte's column starts */
 	uint32_t root[256];
 	size_t n_literals;
 	bool built;
@@ -53,13 +73,14 @@ node_new(struct prefilter *p, uint8_t byte)
 		p->alloc_nodes = p->alloc_nodes ? 2 * p->alloc_nodes : 256;
 		p->nodes = xrealloc(p->nodes,
 		    p->alloc_nodes * sizeof(*p->nodes));
+		p->trie = xrealloc(p->trie, p->alloc_nodes * sizeof(*p->trie));
 	}
 	n = &p->nodes[p->n_nodes];
 	memset(n, 0, sizeof(*n));
 	n->edges = NONE;
 	n->lit = NONE;
-	n->sibling = NONE;
-	n->byte = byte;
+	p->trie[p->n_nodes].sibling = NONE;
+	p->trie[p->n_nodes].byte = byte;
 	return (uint32_t)p->n_nodes++;
 }
 
@@ -78,6 +99,7 @@ prefilter_free(struct prefilter *p)
 	if (!p)
 		return;
 	free(p->nodes);
+	free(p->trie);
 	free(p->edge_byte);
 	free(p->edge_to);
 	free(p->dense);
@@ -91,8 +113,8 @@ child_find(const struct prefilter *p, uint32_t u, uint8_t c)
 {
 	uint32_t v;
 
-	for (v = p->nodes[u].edges; v != NONE; v = p->nodes[v].sibling)
-		if (p->nodes[v].byte == c)
+	for (v = p->nodes[u].edges; v != NONE; v = p->trie[v].sibling)
+		if (p->trie[v].byte == c)
 			return v;
 	return NONE;
 }
@@ -112,7 +134,7 @@ prefilter_add(struct prefilter *p, const char *lit, size_t len)
 		if (v == NONE) {
 			v = node_new(p, c);
 			p->nodes[v].depth = p->nodes[u].depth + 1;
-			p->nodes[v].sibling = p->nodes[u].edges;
+			p->trie[v].sibling = p->nodes[u].edges;
 			p->nodes[u].edges = v;
 			p->nodes[u].n_edges++;
 		}
@@ -144,17 +166,19 @@ step(const struct prefilter *p, uint32_t u, uint8_t c)
 	    p->edge_to[lo] : NONE;
 }
 
-/* The DFA's move to node v: its row, or the node, and whether v has
- * literals to report. */
-static uint32_t
-move_code(const struct prefilter *p, uint32_t v)
+/*
+ * The DFA's move to node v, the child of the node of row r: v's row, or
+ * the way to find v; and whether v has literals to report.
+ */
+static uint16_t
+move_code(const struct prefilter *p, uint32_t v, uint32_t r)
 {
 	const struct pnode *n = &p->nodes[v];
-	uint32_t x = n->dense != NONE ? n->dense : X_NODE | v;
+	uint32_t x = n->dense != NONE ? n->dense : X_NODE | r;
 
 	if (n->lit != NONE || n->dict != NONE)
 		x |= X_OUT;
-	return x;
+	return (uint16_t)x;
 }
 
 static int
@@ -165,12 +189,45 @@ edge_cmp(const void *x, const void *y)
 	return *a < *b ? -1 : *a > *b;
 }
 
+/*
+ * The byte classes of the rows: a class of its own for each byte on an
+ * edge out of a row node (the rows are the first n_dense of queue[], in
+ * breadth-first order), one for all the others (every row moves them to
+ * the root).
+ */
+static void
+classes_make(struct prefilter *p, const uint32_t *queue)
+{
+	bool used[256];
+	uint32_t other = NONE, i, k, cls;
+	int c;
+
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < p->n_dense; i++) {
+		const struct pnode *n = &p->nodes[queue[i]];
+
+		for (k = 0; k < n->n_edges; k++)
+			used[p->edge_byte[n->edges + k]] = true;
+	}
+	p->n_classes = 0;
+	for (c = 0; c < 256; c++) {
+		if (used[c])
+			cls = (uint32_t)p->n_classes++;
+		else {
+			if (other == NONE)
+				other = (uint32_t)p->n_classes++;
+			cls = other;
+		}
+		p->col[c] = cls * (uint32_t)p->n_dense;
+	}
+}
+
 void
 prefilter_build(struct prefilter *p)
 {
 	uint32_t *queue;
 	uint64_t *tmp;
-	size_t head = 0, tail = 0, n_edges = 0, i, c;
+	size_t head = 0, tail = 0, n_edges = 0, i, c, nc;
 
 	if (p->built)
 		return;
@@ -183,8 +240,8 @@ prefilter_build(struct prefilter *p)
 		uint32_t v, k;
 		size_t m = 0;
 
-		for (v = n->edges; v != NONE; v = p->nodes[v].sibling)
-			tmp[m++] = (uint64_t)p->nodes[v].byte << 32 | v;
+		for (v = n->edges; v != NONE; v = p->trie[v].sibling)
+			tmp[m++] = (uint64_t)p->trie[v].byte << 32 | v;
 		qsort(tmp, m, sizeof(*tmp), edge_cmp);
 		n->edges = (uint32_t)n_edges;
 		for (k = 0; k < m; k++) {
@@ -193,6 +250,10 @@ prefilter_build(struct prefilter *p)
 		}
 	}
 	free(tmp);
+	free(p->trie);
+	p->trie = NULL;
+	p->nodes = xrealloc(p->nodes, p->n_nodes * sizeof(*p->nodes));
+	p->alloc_nodes = p->n_nodes;
 	for (c = 0; c < 256; c++)
 		p->root[c] = NONE;
 	for (i = 0; i < p->nodes[0].n_edges; i++)
@@ -239,24 +300,27 @@ prefilter_build(struct prefilter *p)
 	for (i = 0; i < tail && p->n_dense < DFA_ROWS_MAX; i++)
 		if (p->nodes[queue[i]].depth <= DFA_DEPTH)
 			p->nodes[queue[i]].dense = (uint32_t)p->n_dense++;
-	p->dense = xcalloc(p->n_dense * 256 + 1, sizeof(uint32_t));
-	p->row_node = xcalloc(p->n_dense + 1, sizeof(uint32_t));
+	classes_make(p, queue);
+	nc = p->n_classes;
+	p->dense = xcalloc(p->n_dense * nc + 1, sizeof(*p->dense));
+	p->row_node = xcalloc(p->n_dense + 1, sizeof(*p->row_node));
 	for (i = 0; i < tail; i++) {
 		const struct pnode *n = &p->nodes[queue[i]];
-		uint32_t *row, k;
-		const uint32_t *frow;
+		uint16_t *row;
+		uint32_t k, f;
 
 		if (n->dense == NONE)
 			continue;
 		p->row_node[n->dense] = queue[i];
-		row = p->dense + (size_t)n->dense * 256;
-		frow = queue[i] == 0 ? NULL :
-		    p->dense + (size_t)p->nodes[n->fail].dense * 256;
-		for (c = 0; c < 256; c++)
-			row[c] = frow ? frow[c] : 0;
+		row = p->dense + n->dense;	/* its moves: row[col[c]] */
+		f = p->nodes[n->fail].dense;
+		if (queue[i] != 0)
+			for (k = 0; k < nc; k++)
+				row[k * p->n_dense] = p->dense[k * p->n_dense +
+				    f];
 		for (k = 0; k < n->n_edges; k++)
-			row[p->edge_byte[n->edges + k]] =
-			    move_code(p, p->edge_to[n->edges + k]);
+			row[p->col[p->edge_byte[n->edges + k]]] = move_code(p,
+			    p->edge_to[n->edges + k], n->dense);
 	}
 	free(queue);
 }
@@ -271,7 +335,8 @@ size_t
 prefilter_memory(const struct prefilter *p)
 {
 	return p->n_nodes * (sizeof(struct pnode) + 5) +
-	    p->n_dense * 256 * sizeof(uint32_t) + sizeof(*p);
+	    p->n_dense * (p->n_classes * sizeof(*p->dense) +
+	    sizeof(*p->row_node)) + sizeof(*p);
 }
 
 /* Report the literals ending at node u, text position i. */
@@ -290,37 +355,53 @@ prefilter_scan(const struct prefilter *p, const char *text, size_t len,
     void (*found)(void *ud, uint32_t id, size_t start), void *ud)
 {
 	const uint8_t *t = (const uint8_t *)text;
-	const uint32_t *dense = p->dense;
-	uint32_t x = 0;			/* a move code: row 0 is the root */
+	const uint16_t *dense = p->dense;
+	const uint32_t *col = p->col;
 	size_t i;
+	uint32_t s = 0;		/* a row (0: the root), or S_NODE | a node */
 
 	if (!p->built)
 		return;
 	for (i = 0; i < len; i++) {
-		if (!(x & X_NODE)) {
-			/* the hot path: one load per byte */
-			x = dense[(size_t)(x & X_MASK) * 256 + t[i]];
-		} else {
-			uint32_t u = x & X_MASK, v;
+		uint32_t x, u, v;
 
+		if (!(s & S_NODE)) {
+			/* the hot path: two loads per byte */
+			x = dense[col[t[i]] + s];
+			if (!(x & (X_NODE | X_OUT))) {
+				s = x;
+				continue;
+			}
+		} else {
+			/* below the rows: edges, or fail towards a row */
+			u = s & ~S_NODE;
 			for (;;) {
 				const struct pnode *n = &p->nodes[u];
 
-				if (n->dense != NONE) {
-					x = dense[(size_t)n->dense * 256 +
-					    t[i]];
-					break;
-				}
 				v = step(p, u, t[i]);
 				if (v != NONE) {
-					x = move_code(p, v);
+					s = S_NODE | v;
+					if (p->nodes[v].lit != NONE ||
+					    p->nodes[v].dict != NONE)
+						report(p, v, i, found, ud);
 					break;
 				}
-				u = n->fail;	/* shallower: ends at a row */
+				u = n->fail;
+				if (p->nodes[u].dense != NONE)
+					break;
 			}
+			if (v != NONE)
+				continue;
+			x = dense[col[t[i]] + p->nodes[u].dense];
+		}
+		if (x & X_NODE) {
+			v = step(p, p->row_node[x & X_MASK], t[i]);
+			s = S_NODE | v;
+		} else {
+			s = x & X_MASK;
+			v = p->row_node[s];
 		}
 		if (x & X_OUT)
-			report(p, x & X_NODE ? x & X_MASK :
-			    p->row_node[x & X_MASK], i, found, ud);
+			report(p, v, i, found, ud);
 	}
 }
