@@ -354,9 +354,18 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 		}
 		cn = utf8_char_len(p);
 		if (first) {
+			/*
+			 * The first character, then the word edge before it:
+			 * the same match, but a try at the wrong place fails
+			 * on one character before the look back (a Unicode
+			 * property lookup), which counts without the JIT.
+			 */
 			if (char_is(rd, rd->re_word, p, cn) &&
-			    !char_is(rd, rd->re_nospace, p, cn))
-				(void)buf_adds(out, "(?<!" WORD_CHAR ")");
+			    !char_is(rd, rd->re_nospace, p, cn)) {
+				(void)buf_adds(out, "(?=");
+				word_add(out, p, cn);
+				(void)buf_adds(out, ")(?<!" WORD_CHAR ")");
+			}
 		} else {
 			bool tight = char_is(rd, rd->re_nospace, prev_last,
 			    prev_last_n) || char_is(rd, rd->re_nospace, p, cn);
