@@ -100,7 +100,7 @@ struct term {
 	size_t n_free;
 	bool jit;			/* JIT wanted and working */
 	bool code_jit;			/* code JIT compiled */
-	char *key;			/* with always: its pattern, for twins */
+	char *key;			/* its pattern, for twins */
 	uint32_t twin;			/* its place in the set's twins or
 					 * TWIN_NONE */
 };
@@ -1107,10 +1107,13 @@ term_compile(struct reader *rd, struct term *t)
 	 * optimisations, since PCRE2 would otherwise look ahead through the
 	 * text for a required character on every try.
 	 */
-	if (t->always) {
+	if (t->always)
 		term_compile_free(t, opts);
-		t->key = xstrndup(t->pattern.data, t->pattern.len);
-	}
+	/*
+	 * The same term in several watchlists (the shipped ones share
+	 * [term ree]) runs once an entry: its twins take its finds.
+	 */
+	t->key = xstrndup(t->pattern.data, t->pattern.len);
 	t->twin = TWIN_NONE;
 	if ((t->lits && !t->always) || t->n_free > 0) {
 		t->code_at = pcre2_compile((PCRE2_SPTR)t->pattern.data,

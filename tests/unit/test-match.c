@@ -711,16 +711,23 @@ static const char mixed_watch[] =
 	"[alert \"us\"]\nquery = us\n"
 	"[alert \"spread\"]\nquery = spread\n"
 	"[alert \"groups\"]\nquery = groups\n"
-	"[alert \"rec\"]\nquery = rec\n";
+	"[alert \"rec\"]\nquery = rec\n"
+	"[term lan]\nmatch = lanthanum\n"
+	"[alert \"lan\"]\nquery = lan\n";
 
-/* The same term in a second list (one run serves both). */
+/*
+ * The same term in a second list (one run serves both); [term lan] has
+ * the first list's pattern but not its case, so it is no twin of it.
+ */
 static const char mixed2_watch[] =
 	"[watchlist]\n"
 	"name = mixed2\n"
 	"[term other]\nmatch = REE\n"
 	"[term ree]\nmatch = lanthanide\nregex = \\b(?-i:REEs?)\\b\n"
 	"[alert \"ree2\"]\nquery = ree\n"
-	"[alert \"other\"]\nquery = other\n";
+	"[alert \"other\"]\nquery = other\n"
+	"[term lan]\nmatch = lanthanum\ncase = sensitive\n"
+	"[alert \"lan2\"]\nquery = lan\n";
 
 /*
  * Regexes that start with a literal (read by regex_literals()) run only
@@ -798,6 +805,9 @@ static const struct {
 	{ "ree2", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 1:0-10 1:11-15 1:17-20 1:21-31" },
 	{ "ree2", "rees", NULL, NULL },
+	{ "lan", "LANTHANUM and lanthanum", NULL, "0:0-9 0:14-23" },
+	{ "lan2", "LANTHANUM and lanthanum", NULL, "0:14-23" },
+	{ "lan2", "LANTHANUM", "Lanthanum", NULL },
 	{ "other", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 0:8-11 1:17-20" },
 };
