@@ -443,13 +443,14 @@ regex_check(struct reader *rd, struct term *t, const char *re,
 /*
  * The literals a `regex =` must start with, for the prefilter.  Read from
  * the pattern's text over a small, safe subset of the syntax: each top-
- * level alternative, after zero-width \b and ^, starts with plain or
- * escaped punctuation characters, or with a non-capturing group ((?:,
- * (?i:, (?-i:) whose alternatives do.  A character under ?, * or {
+ * level alternative, after what is zero-width (\b, ^, look-ahead and
+ * look-behind groups: the literal still starts the match), starts with
+ * plain or escaped punctuation characters, or with a non-capturing group
+ * ((?:, (?i:, (?-i:) whose alternatives do.  A character under ?, * or {
  * ends the literal before it; + ends it after.  Anything else (classes,
- * \w, lookaround, options, verbs, \Q, a literal under REGEX_LIT_MIN
- * bytes) gives no literal for that alternative, and then none for the
- * regex: it keeps running on every text.  Since every match starts with
+ * \w, look-around after the start, options, verbs, \Q, a literal under
+ * REGEX_LIT_MIN bytes) gives no literal for that alternative, and then
+ * none for the regex: it keeps running on every text.  Since every match starts with
  * one of the literals, the term may run anchored where one occurs, as
  * it does at a phrase's first word.
  */
@@ -535,6 +536,15 @@ re_lit_char(const char *s, size_t n, size_t *ret_n)
 	return false;
 }
 
+/* Does s (n bytes) open a look-ahead or look-behind group? */
+static bool
+re_lookaround(const char *s, size_t n)
+{
+	return (n >= 3 && (strncmp(s, "(?=", 3) == 0 ||
+	    strncmp(s, "(?!", 3) == 0)) || (n >= 4 &&
+	    (strncmp(s, "(?<=", 4) == 0 || strncmp(s, "(?<!", 4) == 0));
+}
+
 /* The literal that alternative re[i..e) starts with, pushed folded. */
 static bool
 re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
@@ -544,9 +554,23 @@ re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
 	char *norm, *fold;
 	size_t k;
 
-	while (i < e && (re[i] == '^' ||
-	    (re[i] == '\\' && i + 1 < e && re[i + 1] == 'b')))
-		i += re[i] == '^' ? 1 : 2;
+	/* zero-width first: ^, \b, look-ahead and look-behind groups */
+	for (;;) {
+		size_t close;
+
+		if (i < e && re[i] == '^')
+			i++;
+		else if (i + 1 < e && re[i] == '\\' && re[i + 1] == 'b')
+			i += 2;
+		else if (re_lookaround(re + i, e - i)) {
+			close = re_group_close(re, i, e);
+			if (close == 0 || (close + 1 < e &&
+			    strchr("?*+{", re[close + 1])))
+				return false;
+			i = close + 1;
+		} else
+			break;
+	}
 	if (i < e && re[i] == '(') {
 		size_t close = re_group_close(re, i, e);
 
@@ -2070,6 +2094,17 @@ size_t
 watchlist_n_terms(const struct watchlist *w)
 {
 	return w->n_terms;
+}
+
+size_t
+watchlist_n_unfiltered(const struct watchlist *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->n_terms; i++)
+		if (w->terms[i].always || !w->terms[i].lits)
+			n++;
+	return n;
 }
 
 size_t

@@ -45,6 +45,9 @@ int watchlist_compile_query(const char *query, struct watchlist **ret,
 const char *watchlist_name(const struct watchlist *w);
 size_t watchlist_n_terms(const struct watchlist *w);
 size_t watchlist_n_alerts(const struct watchlist *w);
+/* Its terms the literal prefilter cannot rule out (a regex without a
+ * literal it must start with): they run on every entry. */
+size_t watchlist_n_unfiltered(const struct watchlist *w);
 
 /* A set of watchlists; takes ownership of each added one.  Names must be
  * unique: a second one with the same name is -EEXIST. */

@@ -746,6 +746,9 @@ static const char lits_watch[] =
 	"[term cs]\ncase = sensitive\nregex = (?-i:NdPr|PrNd)\n"
 	"[term class]\nregex = [Cc]erium\n"
 	"[term look]\nregex = (?<=[土、])鈥\n"
+	"[term look2]\nregex = (?<!美国)商[务務]部|鈥(?=元素)\n"
+	"[term ahead]\nregex = (?=\\w+ium)(?<!\\w)cer\\w+\n"
+	"[term named]\nregex = (?<nm>ab)cd\n"
 	"[term ext]\nregex = (?x) rare \\s+ earth\n"
 	"[term short]\nregex = a+bc\n"
 	"[term quant]\nregex = (?:ab){1,2}c\n"
@@ -756,7 +759,9 @@ static const char lits_watch[] =
 	"[alert \"cs\"]\nquery = cs\n[alert \"class\"]\nquery = class\n"
 	"[alert \"look\"]\nquery = look\n[alert \"ext\"]\nquery = ext\n"
 	"[alert \"short\"]\nquery = short\n[alert \"quant\"]\nquery = quant\n"
-	"[alert \"turk\"]\nquery = turk\n";
+	"[alert \"turk\"]\nquery = turk\n"
+	"[alert \"look2\"]\nquery = look2\n[alert \"ahead\"]\nquery = ahead\n"
+	"[alert \"named\"]\nquery = named\n";
 
 static const struct {
 	const char *alert, *title, *body, *spans;
@@ -772,6 +777,11 @@ static const struct {
 	{ "cs", "NdPr and ndpr", NULL, "0:0-4" },
 	{ "class", "Cerium", NULL, "0:0-6" },
 	{ "look", "稀土鈥", NULL, "0:6-9" },
+	{ "look", "中鈥", "鈥", NULL },
+	{ "look2", "商务部 and 美国商务部 and 鈥元素 and 鈥x", NULL,
+	    "0:0-9 0:34-37" },
+	{ "ahead", "cerium, cerebral, acerium", NULL, "0:0-6" },
+	{ "named", "abcd xabcd abc", NULL, "0:0-4 0:6-10" },
 	{ "ext", "rare earth", NULL, "0:0-10" },
 	{ "short", "aaabc", NULL, "0:0-5" },
 	{ "quant", "ababc", NULL, "0:0-5" },
@@ -886,6 +896,39 @@ test_mixed(void)
 	free(got);
 	buf_done(&body);
 	watchset_free(s);
+}
+
+/* Which regexes the prefilter takes: look-around before the literal is
+ * zero-width and does not stop it; a class or a named group does. */
+static void
+test_unfiltered(void)
+{
+	static const struct {
+		const char *re;
+		size_t unfiltered;
+	} cases[] = {
+		{ "(?<=[土、])鈥", 0 },
+		{ "(?<!美国)商[务務]部|鈥(?=元素)", 0 },
+		{ "(?=\\w+ium)(?<!\\w)cer\\w+", 0 },
+		{ "\\b(?<!x)(?:ab|cd)", 0 },
+		{ "(?<=a)?bc", 1 },
+		{ "(?<nm>ab)cd", 1 },
+		{ "[Cc]erium", 1 },
+		{ "(?=a)", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(cases); i++) {
+		char *src = xasprintf("[watchlist]\nname = u\n[term t]\n"
+		    "regex = %s\n[alert \"a\"]\nquery = t\n", cases[i].re);
+		struct watchlist *w = compile(src, strlen(src), "u.watch");
+
+		ok(w && watchlist_n_unfiltered(w) == cases[i].unfiltered,
+		    "'%s': %s", cases[i].re, cases[i].unfiltered ?
+		    "runs on every text" : "prefiltered");
+		watchlist_free(w);
+		free(src);
+	}
 }
 
 static void
@@ -1025,6 +1068,7 @@ suite(void)
 	test_near();
 	test_mixed();
 	test_lits();
+	test_unfiltered();
 	test_query();
 	watchset_free(s);
 	ok(prefilter_runs > 90, "%u entries also matched the naive way",
