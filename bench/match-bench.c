@@ -9,6 +9,9 @@
  * match-bench --dense DIR [RUNS] [ENTRIES]: the *.watch files in DIR
  * (read once) against entries made only of watch words, as
  * bench/poll-bench.sh generates them: where matching is dense.
+ *
+ * match-bench --literals DIR: the prefilter's literals of the *.watch
+ * files in DIR, one a line (for bench/prefilter-bench.sh).
  */
 #include "config.h"
 
@@ -482,6 +485,25 @@ dense_main(const char *dir, size_t runs, size_t n_entries)
 	return same ? 0 : 1;
 }
 
+static void
+print_literal(void *ctx, const char *lit)
+{
+	(void)ctx;
+	printf("%s\n", lit);
+}
+
+static int
+literals_main(const char *dir)
+{
+	struct watchset *s = watchset_new();
+	int r = dense_watchset(dir, s);
+
+	if (r == 0)
+		watchset_literals(s, print_literal, NULL);
+	watchset_free(s);
+	return r == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -494,6 +516,8 @@ main(int argc, char **argv)
 	bool same_all = true;
 	size_t k, i;
 
+	if (argc == 3 && strcmp(argv[1], "--literals") == 0)
+		return literals_main(argv[2]);
 	if (argc > 2 && strcmp(argv[1], "--dense") == 0) {
 		runs = argc > 3 ? strtoul(argv[3], NULL, 10) : BENCH_RUNS;
 		n_entries = argc > 4 ? strtoul(argv[4], NULL, 10) :

@@ -1,7 +1,7 @@
 #!/bin/sh
 # prefilter-bench.sh: prefilter_scan() alone, with the literals of the
-# shipped watchlists as the matcher folds them (read out of match-bench
-# by gdb, so the build needs -g, the default CFLAGS), over two texts:
+# shipped watchlists as the matcher folds them (match-bench --literals),
+# over two texts:
 #  real   the feed fixtures, the shared corpus's real feeds and the domain
 #         article when they are there: markup dropped, case folded;
 #  dense  the literals themselves in random order (every word a hit).
@@ -12,7 +12,7 @@
 #
 # usage: bench/prefilter-bench.sh  (env: RUNS=5 REPS=5 BASELINE=DIR
 #        KEEP_WORK=1)
-# needs: gdb, python3, pkg-config
+# needs: python3, pkg-config
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -20,7 +20,7 @@ RUNS=${RUNS:-5}
 REPS=${REPS:-5}
 BASELINE=${BASELINE:-}
 die() { echo "prefilter-bench: $*" >&2; exit 1; }
-for t in gdb python3 pkg-config; do
+for t in python3 pkg-config; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found"
 done
 bin="$top_builddir/bench/prefilter-bench"
@@ -42,31 +42,10 @@ if [ -n "$BASELINE" ]; then
 		-ldl || die "cannot build the baseline's prefilter-bench"
 fi
 
-# The set's literals, at the watchset's prefilter_build().
-cat >"$work/gdb.cmd" <<'GDB'
-set pagination off
-break prefilter_build
-commands
-silent
-up
-set $i = 0
-while $i < s->n
-  set $k = 0
-  while $k < s->lists[$i]->n_lits
-    printf "LIT\t%s\n", s->lists[$i]->lit_words[$k]
-    set $k = $k + 1
-  end
-  set $i = $i + 1
-end
-kill
-quit
-end
-run
-GDB
-gdb -q -batch -x "$work/gdb.cmd" --args "$top_builddir/bench/match-bench" \
-	--dense "$top_srcdir/watchlists" 1 1 2>/dev/null |
-	sed -n 's/^LIT\t//p' >"$work/lits"
-[ -s "$work/lits" ] || die "no literals from gdb (a build without -g?)"
+# The set's literals, as the matcher folds them.
+"$top_builddir/bench/match-bench" --literals "$top_srcdir/watchlists" >"$work/lits" ||
+	die "match-bench --literals failed"
+[ -s "$work/lits" ] || die "no literals in $top_srcdir/watchlists"
 
 python3 - "$work" "$top_srcdir" <<'PY'
 import glob, os, random, re, sys

@@ -2096,6 +2096,17 @@ watchlist_n_terms(const struct watchlist *w)
 	return w->n_terms;
 }
 
+void
+watchset_literals(const struct watchset *s,
+    void (*each)(void *ctx, const char *lit), void *ctx)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++)
+		for (k = 0; k < s->lists[i]->n_lits; k++)
+			each(ctx, s->lists[i]->lit_words[k]);
+}
+
 size_t
 watchlist_n_unfiltered(const struct watchlist *w)
 {

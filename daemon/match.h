@@ -55,6 +55,10 @@ struct watchset *watchset_new(void);
 void watchset_free(struct watchset *s);
 int watchset_add(struct watchset *s, struct watchlist *w);
 size_t watchset_size(const struct watchset *s);
+/* Each literal the set's prefilter looks for (folded), list by list in
+ * the order they were added: what bench/prefilter-bench scans for. */
+void watchset_literals(const struct watchset *s,
+    void (*each)(void *ctx, const char *lit), void *ctx);
 
 /*
  * Match one entry (text fields already plain; see text_entry()).  On

@@ -898,6 +898,39 @@ test_mixed(void)
 	watchset_free(s);
 }
 
+static void
+add_literal(void *ctx, const char *lit)
+{
+	struct buf *b = ctx;
+
+	(void)buf_printf(b, "%s%s", b->len ? " " : "", lit);
+}
+
+/* The literals a set's prefilter looks for, list by list, folded. */
+static void
+test_literals(void)
+{
+	static const char a[] = "[watchlist]\nname = a\n[term t]\n"
+	    "match = Rare Earth\nregex = \\bЦери(?:й|я)\n"
+	    "[alert \"x\"]\nquery = t\n";
+	static const char b[] = "[watchlist]\nname = b\n[term u]\n"
+	    "match = 稀土\n[alert \"y\"]\nquery = u\n";
+	struct watchset *s = watchset_new();
+	struct watchlist *w;
+	struct buf got;
+
+	buf_init(&got, 0);
+	w = compile(a, strlen(a), "a.watch");
+	ok(w && watchset_add(s, w) == 0, "list a");
+	w = compile(b, strlen(b), "b.watch");
+	ok(w && watchset_add(s, w) == 0, "list b");
+	watchset_literals(s, add_literal, &got);
+	is_str(got.data, "rare earth цери 稀土",
+	    "watchset_literals: each list's, folded, in order");
+	buf_done(&got);
+	watchset_free(s);
+}
+
 /* Which regexes the prefilter takes: look-around before the literal is
  * zero-width and does not stop it; a class or a named group does. */
 static void
@@ -1069,6 +1102,7 @@ suite(void)
 	test_mixed();
 	test_lits();
 	test_unfiltered();
+	test_literals();
 	test_query();
 	watchset_free(s);
 	ok(prefilter_runs > 90, "%u entries also matched the naive way",
