@@ -663,10 +663,122 @@ text_clean(const char *s, size_t len)
 	return clean(s, len, true, false, false);
 }
 
+/*
+ * The match form of display text that needs no clean-up pass: valid
+ * UTF-8 that is blank-folded already (no blank at either end or beside a
+ * line break, no double space, no tab, at most one blank line), with no
+ * '&' (an entity to decode), no control or invisible character and only
+ * nf_stable_cp() characters, so that NFKC leaves it alone: its match
+ * form is s with char_normalise() applied to each character.  Returns 0
+ * when that changes nothing (out untouched), 1 with the match form in out
+ * (replaced), -1 when s needs clean() (out may be written to).
+ */
+static int
+normal_quick(const char *s, size_t len, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, done = 0;
+	bool changed = false;
+	char *d = NULL;
+
+	if (!s || memchr(s, '&', len))
+		return -1;
+	while (i < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n;
+		int32_t m;
+		size_t k;
+
+		/* as_is_word() checks the spaces inside the word, and the
+		 * first unless a character precedes it */
+		k = as_is_word(p, i, i == 0 || p[i - 1] == '\n' ? i :
+		    SIZE_MAX, len, true);
+		if (k > 0) {
+			i += k;
+			continue;
+		}
+		if (p[i] > 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		if (p[i] == ' ') {
+			if (i == 0 || i + 1 == len || p[i - 1] == '\n' ||
+			    p[i + 1] == ' ' || p[i + 1] == '\n')
+				return -1;
+			i++;
+			continue;
+		}
+		if (p[i] == '\n') {
+			if (i == 0 || i + 1 == len || p[i - 1] == ' ' ||
+			    p[i + 1] == ' ' ||
+			    (p[i - 1] == '\n' && p[i + 1] == '\n'))
+				return -1;
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80)
+			return -1;	/* tab, controls, DEL */
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n < 1 || !nf_stable_cp((uint32_t)c))
+			return -1;
+		m = char_normalise(c);
+		if (m != c) {
+			if (!changed) {
+				/* never longer: a quote or dash for 2-3 bytes,
+				 * е for ё */
+				out->len = 0;
+				d = room(out, len);
+				changed = true;
+			}
+			memcpy(d, s + done, i - done);
+			d = put_cp(d + (i - done), m);
+			done = i + (size_t)n;
+		}
+		i += (size_t)n;
+	}
+	if (!changed)
+		return 0;
+	memcpy(d, s + done, len - done);
+	d += len - done;
+	out->len = (size_t)(d - out->data);
+	*d = '\0';
+	return 1;
+}
+
 char *
 text_normalise(const char *s, size_t len)
 {
-	return clean(s, len, true, true, false);
+	struct buf out;
+
+	buf_init(&out, 0);
+	switch (normal_quick(s, len, &out)) {
+	case 0:
+		return xstrndup(s, len);
+	case 1:
+		return buf_steal(&out);
+	default:
+		buf_done(&out);		/* it may have begun */
+		return clean(s, len, true, true, false);
+	}
+}
+
+int
+text_normalise_buf(const char *s, size_t len, struct buf *out)
+{
+	char *r;
+	int q = normal_quick(s, len, out);
+
+	if (q >= 0)
+		return q;
+	r = clean(s, len, true, true, false);
+	if (!r)
+		return -ENOMEM;
+	out->len = 0;
+	(void)room(out, strlen(r));
+	out->len = strlen(r);
+	memcpy(out->data, r, out->len + 1);
+	free(r);
+	return 1;
 }
 
 /* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...). */
@@ -705,28 +817,63 @@ fold_char(int32_t c, char *d)
 	return d;
 }
 
-char *
-text_fold(const char *s, size_t len, uint32_t **ret_map)
+/* ASCII word w (no byte above 0x7f) with A-Z made a-z. */
+static inline uint64_t
+swar_ascii_lower(uint64_t w)
+{
+	uint64_t ge_a = w + SWAR_ONES * (0x80 - 'A');
+	uint64_t gt_z = w + SWAR_ONES * (0x80 - 'Z' - 1);
+
+	return w | ((ge_a ^ gt_z) & SWAR_HIGH) >> 2;
+}
+
+enum fold_map {
+	FOLD_MAP_NONE,
+	FOLD_MAP_ALWAYS,
+	FOLD_MAP_SHIFTED,	/* only when some character changes length */
+	FOLD_MAP_MAX
+};
+
+/*
+ * Fold s into out (replaced).  The map (see text_fold()) is returned
+ * always, never, or only once a character folds to more or fewer bytes
+ * than it has, or to more characters (ß to "ss"): up to there fold and
+ * text have their characters at the same offsets, and the map is filled
+ * in for them then.
+ */
+static uint32_t *
+fold_run(const char *s, size_t len, struct buf *out, enum fold_map want)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	uint32_t *map = NULL;
-	struct buf out;
-	size_t i = 0;
+	size_t i = 0, j;
 	char *d;
 
 	(void)pthread_once(&once, fold2_init);
 	/* a fold is at most 3 code points, 12 bytes, for 2 bytes in */
-	buf_init(&out, 0);
-	d = room(&out, 6 * len + 16);
-	if (ret_map)
-		map = xcalloc(6 * len + 17, sizeof(*map));
+	out->len = 0;
+	d = room(out, 6 * len + 16);
+	if (want == FOLD_MAP_ALWAYS)
+		map = xmalloc((6 * len + 17) * sizeof(*map));
 	while (i < len) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t n;
 		char *from = d;
 		size_t at = i;
+		bool more = false;
 
+		if (!map && len - i >= 8) {
+			uint64_t w = swar_load(p + i);
+
+			if ((w & SWAR_HIGH) == 0) {
+				w = htole64(swar_ascii_lower(w));
+				memcpy(d, &w, 8);
+				d += 8;
+				i += 8;
+				continue;
+			}
+		}
 		if (p[i] < 0x80) {
 			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
 			    p[i] | 0x20 : p[i]);
@@ -746,19 +893,67 @@ text_fold(const char *s, size_t len, uint32_t **ret_map)
 			} else {
 				i += (size_t)n;
 				d = fold_char(c, d);
+				/* ß is "ss": as long, one character more */
+				for (j = 1; from + j < d; j++)
+					if (((unsigned char)from[j] & 0xc0) !=
+					    0x80)
+						more = true;
+			}
+		}
+		if (!map && want == FOLD_MAP_SHIFTED &&
+		    ((size_t)(d - from) != i - at || more)) {
+			/*
+			 * So far each character folded to one of its
+			 * length: a byte of the fold comes from the
+			 * character at its offset.
+			 */
+			map = xmalloc((6 * len + 17) * sizeof(*map));
+			for (j = 0; j < at; ) {
+				size_t k = j, e = j + 1;
+
+				if (p[j] >= 0x80) {
+					n = utf8proc_iterate(p + j,
+					    (utf8proc_ssize_t)(len - j), &c);
+					e = n < 1 ? j + 1 : j + (size_t)n;
+				}
+				for (; j < e; j++)
+					map[j] = (uint32_t)k;
 			}
 		}
 		if (map)
 			for (; from < d; from++)
-				map[from - out.data] = (uint32_t)at;
+				map[from - out->data] = (uint32_t)at;
 	}
-	out.len = (size_t)(d - out.data);
+	out->len = (size_t)(d - out->data);
 	*d = '\0';
 	if (map)
-		map[out.len] = (uint32_t)len;
+		map[out->len] = (uint32_t)len;
+	return map;
+}
+
+char *
+text_fold(const char *s, size_t len, uint32_t **ret_map)
+{
+	struct buf out;
+	uint32_t *map;
+
+	buf_init(&out, 0);
+	map = fold_run(s, len, &out, ret_map ? FOLD_MAP_ALWAYS :
+	    FOLD_MAP_NONE);
 	if (ret_map)
 		*ret_map = map;
 	return buf_steal(&out);
+}
+
+void
+text_fold_buf(const char *s, size_t len, struct buf *out,
+    uint32_t **ret_map)
+{
+	uint32_t *map = fold_run(s, len, out, ret_map ? FOLD_MAP_SHIFTED :
+	    FOLD_MAP_NONE);
+
+	if (ret_map)
+		*ret_map = map;
 }
 
 /* Is c written without spaces between words (one character, one word)? */

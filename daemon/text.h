@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "reewatch.h"
+#include "util.h"
 
 /*
  * HTML fragment -> plain text: tags dropped (script/style with their
@@ -35,6 +36,13 @@ char *text_clean(const char *s, size_t len);
 char *text_normalise(const char *s, size_t len);
 
 /*
+ * text_normalise() for a caller that normalises many texts: 0 when the
+ * match form of s is s itself (most display text), out untouched; 1
+ * with the match form in out (its content replaced); -ENOMEM.
+ */
+int text_normalise_buf(const char *s, size_t len, struct buf *out);
+
+/*
  * Full Unicode case folding (CaseFolding.txt, C+F) of UTF-8 s, for the
  * literal prefilter: the literals and the text go through this one
  * function.  Invalid bytes are copied.  malloc'd, never NULL.  With
@@ -42,6 +50,16 @@ char *text_normalise(const char *s, size_t len);
  * its end) the offset in s of the character it came from.
  */
 char *text_fold(const char *s, size_t len, uint32_t **ret_map);
+
+/*
+ * text_fold() into out (its content replaced), for a caller that folds
+ * many texts.  With ret_map, *ret_map is NULL when each character folds
+ * to one character as long as it is (ASCII, Cyrillic, most Latin and
+ * Greek; not ß, İ, ΐ): then each character of the fold is at its offset
+ * in s.  Otherwise it is text_fold()'s map (malloc'd).
+ */
+void text_fold_buf(const char *s, size_t len, struct buf *out,
+    uint32_t **ret_map);
 
 /*
  * Words in s: runs of letters, marks and digits (an apostrophe between
