@@ -1760,6 +1760,9 @@ struct scratch {
 	uint32_t *slot_count;		/* by slot + 1, for sorting */
 	struct term_found **found;	/* by term */
 	bool *matched;			/* by term */
+	struct term_found *slots;	/* what the terms found, in order;
+					 * zero but while matching */
+	unsigned *all;			/* the terms that found something */
 	const uint32_t *map;		/* folded offset -> match form;
 					 * NULL: the same */
 	uint32_t field;
@@ -1786,6 +1789,8 @@ scratch_new(const struct watchlist *w)
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
+	x->slots = xcalloc(w->n_terms + 1, sizeof(*x->slots));
+	x->all = xcalloc(w->n_terms + 1, sizeof(*x->all));
 	return x;
 }
 
@@ -1806,6 +1811,8 @@ scratch_free(struct scratch *x)
 	free(x->slot_count);
 	free(x->found);
 	free(x->matched);
+	free(x->slots);
+	free(x->all);
 	free(x);
 }
 
@@ -2823,8 +2830,8 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	if (w->n_terms == 0 || !x)
 		return;
 	candidates(s, x);
-	slots = xcalloc(x->n_cand + 1, sizeof(*slots));
-	all = xcalloc(x->n_cand + 1, sizeof(*all));
+	slots = x->slots;
+	all = x->all;
 	for (i = 0; i < x->n_cand; i++) {
 		const struct term *t = &w->terms[x->cand[i]];
 		struct term_found *tf = &slots[n_slots];
@@ -2872,8 +2879,8 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	}
 	for (i = 0; i < n_slots; i++)
 		free(slots[i].spans);
-	free(slots);
-	free(all);
+	/* the one after the last may have been tried too */
+	memset(slots, 0, (n_slots + 1) * sizeof(*slots));
 	scratch_reset(x);
 }
 
