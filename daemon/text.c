@@ -673,11 +673,57 @@ text_clean(const char *s, size_t len)
  * when that changes nothing (out untouched), 1 with the match form in out
  * (replaced), -1 when s needs clean() (out may be written to).
  */
+/*
+ * How many of the eight bytes at p[i] normal_quick() below takes at once
+ * (0: look at each): printable ASCII with single spaces, and two-byte
+ * letters that are nf_stable_cp() and that char_normalise() keeps
+ * (U+00C0-U+00FF, U+0400-U+047F but ё and Ё).  A space may neither
+ * begin the text or a line nor come before another blank; one in the
+ * last lane looks at the byte after the word.
+ */
+static inline size_t
+normal_word(const unsigned char *p, size_t i, size_t len)
+{
+	uint64_t w, sp, leads, ok;
+	size_t k = 8;
+
+	if (len - i < 9)
+		return 0;
+	w = swar_load(p + i);
+	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f))
+		return 0;
+	sp = swar_eq(w, ' ');
+	if ((sp & (sp >> 8)) != 0 ||
+	    ((sp & 0x80) != 0 && (i == 0 || p[i - 1] == '\n')) ||
+	    (sp >> 63 != 0 && (p[i + 8] == ' ' || p[i + 8] == '\n')))
+		return 0;
+	if ((w & SWAR_HIGH) == 0)
+		return 8;
+	if ((k = swar_utf8(w, &leads)) == 0)
+		return 0;
+	ok = swar_eq(w, 0xc3) | swar_eq(w, 0xd0) | swar_eq(w, 0xd1);
+	if ((leads & ~ok) != 0 ||
+	    (((swar_eq(w, 0x91) >> 8) & swar_eq(w, 0xd1)) |
+	    ((swar_eq(w, 0x81) >> 8) & swar_eq(w, 0xd0))) != 0)
+		return 0;
+	return k;
+}
+
+/*
+ * The match form of display text that needs no clean-up pass: valid
+ * UTF-8 that is blank-folded already (no blank at either end or beside a
+ * line break, no double space, no tab, at most one blank line), with no
+ * '&' (an entity to decode), no control or invisible character and only
+ * nf_stable_cp() characters, so that NFKC leaves it alone: its match
+ * form is s with char_normalise() applied to each character.  Returns 0
+ * when that changes nothing (out untouched), 1 with the match form in out
+ * (replaced), -1 when s needs clean() (out may be written to).
+ */
 static int
 normal_quick(const char *s, size_t len, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, done = 0;
+	size_t i = 0, done = 0, words_from = 0;
 	bool changed = false;
 	char *d = NULL;
 
@@ -687,15 +733,15 @@ normal_quick(const char *s, size_t len, struct buf *out)
 		utf8proc_int32_t c;
 		utf8proc_ssize_t n;
 		int32_t m;
-		size_t k;
 
-		/* as_is_word() checks the spaces inside the word, and the
-		 * first unless a character precedes it */
-		k = as_is_word(p, i, i == 0 || p[i - 1] == '\n' ? i :
-		    SIZE_MAX, len, true);
-		if (k > 0) {
-			i += k;
-			continue;
+		if (i >= words_from) {
+			size_t k = normal_word(p, i, len);
+
+			if (k > 0) {
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
 		}
 		if (p[i] > 0x20 && p[i] < 0x7f) {
 			i++;

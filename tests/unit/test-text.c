@@ -461,7 +461,7 @@ static const char *const pieces[] = {
 	"Росатом ", "ЖЁЛТЫЙ", "中", "稀土 ", "\xc2\xa0", "\xe2\x80\x8b",
 	"\xc2\xad", "\x01", "\x7f", "\xc2\x85", "\xef\xbf\xbd", "Ǆ", "ΐ",
 	"ẞ", "'", "\"", "-", ".", "été", "ÆØÅ æøå ", "\xd1\x91\xd1\x91",
-	"Ωμέγα", "ǰ", "K", "ſ",
+	"Ωμέγα", "ǰ", "K", "ſ", "abcdefg ", "abc ",
 };
 
 /* A string of up to max pieces, from the generator state *r. */
@@ -500,6 +500,16 @@ test_normal_quick(void)
 		{ "x &amp; y", 1, "x & y" },
 		{ "ﬁne", 1, "fine" },
 		{ "", 0, NULL },
+		/* blanks and controls where eight bytes are taken at once */
+		{ "abcdefg  xyzxyzxyz", 1, "abcdefg xyzxyzxyz" },
+		{ "abcdefg \nxyzxyzxyz", 1, "abcdefg\nxyzxyzxyz" },
+		{ "x\n abcdefghijkl", 1, "x\nabcdefghijkl" },
+		{ " abcdefghijkl", 1, "abcdefghijkl" },
+		{ "abcd\tefghijkl", 1, "abcd efghijkl" },
+		{ "abcdefghij\x7fklmnopq", 1, "abcdefghijklmnopq" },
+		{ "Росатом\xc2\xa0ёлка ещё", 1, "Росатом елка еще" },
+		{ "Росатом Ёлки Палки", 1, "Росатом Елки Палки" },
+		{ "Крупнейший Росатом", 0, NULL },
 	};
 	struct buf b, out, sp;
 	uint32_t r = 42;
