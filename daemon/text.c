@@ -684,7 +684,7 @@ text_clean(const char *s, size_t len)
 static inline size_t
 normal_word(const unsigned char *p, size_t i, size_t len)
 {
-	uint64_t w, sp, leads, ok;
+	uint64_t w, sp, leads, dd, v;
 	size_t k = 8;
 
 	if (len - i < 9)
@@ -701,10 +701,12 @@ normal_word(const unsigned char *p, size_t i, size_t len)
 		return 8;
 	if ((k = swar_utf8(w, &leads)) == 0)
 		return 0;
-	ok = swar_eq(w, 0xc3) | swar_eq(w, 0xd0) | swar_eq(w, 0xd1);
-	if ((leads & ~ok) != 0 ||
-	    (((swar_eq(w, 0x91) >> 8) & swar_eq(w, 0xd1)) |
-	    ((swar_eq(w, 0x81) >> 8) & swar_eq(w, 0xd0))) != 0)
+	dd = swar_eq(w & ~SWAR_ONES, 0xd0);	/* D0 or D1 */
+	/* ё is D1 91, Ё D0 81: the lead's low bit moved to bit 4 of the
+	 * byte after it makes both 81 */
+	v = w ^ ((w << 12) & (SWAR_ONES * 0x10));
+	if ((leads & ~(dd | swar_eq(w, 0xc3))) != 0 ||
+	    (swar_eq(v, 0x81) & (dd << 8)) != 0)
 		return 0;
 	return k;
 }
@@ -863,14 +865,40 @@ fold_char(int32_t c, char *d)
 	return d;
 }
 
-/* ASCII word w (no byte above 0x7f) with A-Z made a-z. */
+/* Word w with its ASCII A-Z made a-z. */
 static inline uint64_t
 swar_ascii_lower(uint64_t w)
 {
-	uint64_t ge_a = w + SWAR_ONES * (0x80 - 'A');
-	uint64_t gt_z = w + SWAR_ONES * (0x80 - 'Z' - 1);
+	uint64_t h = w & SWAR_LOW7;
+	uint64_t ge_a = h + SWAR_ONES * (0x80 - 'A');
+	uint64_t gt_z = h + SWAR_ONES * (0x80 - 'Z' - 1);
 
-	return w | ((ge_a ^ gt_z) & SWAR_HIGH) >> 2;
+	return w | ((ge_a ^ gt_z) & ~w & SWAR_HIGH) >> 2;
+}
+
+/*
+ * How many bytes of word w fold to themselves but for ASCII A-Z: 8, or 7
+ * when the last leads a sequence the next word ends; 0: look at each.
+ * ASCII and lower-case Cyrillic (а-я U+0430-U+044F, ѐ-џ up to U+045F).
+ */
+static inline size_t
+case_word(uint64_t w)
+{
+	uint64_t leads, d0, d1;
+	size_t k;
+
+	if ((w & SWAR_HIGH) == 0)
+		return 8;
+	if ((k = swar_utf8(w, &leads)) == 0)
+		return 0;
+	d0 = swar_eq(w, 0xd0);
+	d1 = swar_eq(w, 0xd1);
+	/* after D0 only B0-BF, after D1 only 80-9F */
+	if ((leads & ~(d0 | d1)) != 0 ||
+	    ((d0 << 8) & ~swar_eq(w & SWAR_ONES * 0xf0, 0xb0)) != 0 ||
+	    ((d1 << 8) & ~swar_eq(w & SWAR_ONES * 0xe0, 0x80)) != 0)
+		return 0;
+	return k;
 }
 
 enum fold_map {
@@ -893,7 +921,7 @@ fold_run(const char *s, size_t len, struct buf *out, enum fold_map want)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	uint32_t *map = NULL;
-	size_t i = 0, j;
+	size_t i = 0, j, words_from = 0;
 	char *d;
 
 	(void)pthread_once(&once, fold2_init);
@@ -909,16 +937,19 @@ fold_run(const char *s, size_t len, struct buf *out, enum fold_map want)
 		size_t at = i;
 		bool more = false;
 
-		if (!map && len - i >= 8) {
+		if (!map && i >= words_from && len - i >= 8) {
 			uint64_t w = swar_load(p + i);
+			size_t k = case_word(w);
 
-			if ((w & SWAR_HIGH) == 0) {
+			if (k > 0) {
+				/* all eight stored: room has more */
 				w = htole64(swar_ascii_lower(w));
 				memcpy(d, &w, 8);
-				d += 8;
-				i += 8;
+				d += k;
+				i += k;
 				continue;
 			}
+			words_from = i + 8;	/* by character past it */
 		}
 		if (p[i] < 0x80) {
 			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?

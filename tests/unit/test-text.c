@@ -461,7 +461,8 @@ static const char *const pieces[] = {
 	"Росатом ", "ЖЁЛТЫЙ", "中", "稀土 ", "\xc2\xa0", "\xe2\x80\x8b",
 	"\xc2\xad", "\x01", "\x7f", "\xc2\x85", "\xef\xbf\xbd", "Ǆ", "ΐ",
 	"ẞ", "'", "\"", "-", ".", "été", "ÆØÅ æøå ", "\xd1\x91\xd1\x91",
-	"Ωμέγα", "ǰ", "K", "ſ", "abcdefg ", "abc ",
+	"Ωμέγα", "ǰ", "K", "ſ", "abcdefg ", "abc ", "строительство ",
+	"ЁЖИК в ТУМАНЕ ", "ѐѝџ ЀЍЏ ", "Ѡѡ Ѣѣ ", "дом", "Дом",
 };
 
 /* A string of up to max pieces, from the generator state *r. */
