@@ -1762,7 +1762,7 @@ struct scratch {
 	bool *matched;			/* by term */
 	struct term_found *slots;	/* what the terms found, in order;
 					 * zero but while matching */
-	unsigned *all;			/* the terms that found something */
+	unsigned *all;			/* the terms that found some */
 	const uint32_t *map;		/* folded offset -> match form;
 					 * NULL: the same */
 	uint32_t field;

@@ -916,7 +916,8 @@ enum fold_map {
  * in for them then.
  */
 static uint32_t *
-fold_run(const char *s, size_t len, struct buf *out, enum fold_map want)
+casefold_run(const char *s, size_t len, struct buf *out,
+    enum fold_map want)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
@@ -1015,7 +1016,7 @@ text_fold(const char *s, size_t len, uint32_t **ret_map)
 	uint32_t *map;
 
 	buf_init(&out, 0);
-	map = fold_run(s, len, &out, ret_map ? FOLD_MAP_ALWAYS :
+	map = casefold_run(s, len, &out, ret_map ? FOLD_MAP_ALWAYS :
 	    FOLD_MAP_NONE);
 	if (ret_map)
 		*ret_map = map;
@@ -1026,7 +1027,7 @@ void
 text_fold_buf(const char *s, size_t len, struct buf *out,
     uint32_t **ret_map)
 {
-	uint32_t *map = fold_run(s, len, out, ret_map ? FOLD_MAP_SHIFTED :
+	uint32_t *map = casefold_run(s, len, out, ret_map ? FOLD_MAP_SHIFTED :
 	    FOLD_MAP_NONE);
 
 	if (ret_map)
