@@ -664,16 +664,6 @@ text_clean(const char *s, size_t len)
 }
 
 /*
- * The match form of display text that needs no clean-up pass: valid
- * UTF-8 that is blank-folded already (no blank at either end or beside a
- * line break, no double space, no tab, at most one blank line), with no
- * '&' (an entity to decode), no control or invisible character and only
- * nf_stable_cp() characters, so that NFKC leaves it alone: its match
- * form is s with char_normalise() applied to each character.  Returns 0
- * when that changes nothing (out untouched), 1 with the match form in out
- * (replaced), -1 when s needs clean() (out may be written to).
- */
-/*
  * How many of the eight bytes at p[i] normal_quick() below takes at once
  * (0: look at each): printable ASCII with single spaces, and two-byte
  * letters that are nf_stable_cp() and that char_normalise() keeps

@@ -62,6 +62,17 @@ void text_fold_buf(const char *s, size_t len, struct buf *out,
     uint32_t **ret_map);
 
 /*
+ * text_normalise_buf() and text_fold_buf() of its result, for
+ * match_entry(): *ret_text (*ret_len bytes) is s itself or norm's data,
+ * fold and *ret_map as text_fold_buf() gives them.  Display text that is
+ * its own match form and folds character for character takes one pass.
+ * 0 or -ENOMEM.
+ */
+int text_match_fold(const char *s, size_t len, struct buf *norm,
+    struct buf *fold, const char **ret_text, size_t *ret_len,
+    uint32_t **ret_map);
+
+/*
  * Words in s: runs of letters, marks and digits (an apostrophe between
  * letters joins), and each Han or kana character on its own (those
  * scripts write no spaces).  NEAR/n counts
