@@ -2941,18 +2941,12 @@ match_span_context(const char *text, const struct hit_span *sp,
 	return buf_steal(&b);
 }
 
-/*
- * The match form of field f of e in *ret (*ret_len bytes): its text when
- * that is one already (most display text is), else made in norm; the
- * body's two parts joined in join first.  0 or -ENOMEM.
- */
-static int
-field_form(const struct entry *e, enum hit_field f, struct buf *join,
-    struct buf *norm, const char **ret, size_t *ret_len)
+/* The text of field f of e, the body's two parts joined in join. */
+static const char *
+field_text(const struct entry *e, enum hit_field f, struct buf *join,
+    size_t *ret_len)
 {
 	const char *s;
-	size_t len;
-	int r;
 
 	if (f == HIT_FIELD_TITLE)
 		s = e->title.s;
@@ -2961,22 +2955,14 @@ field_form(const struct entry *e, enum hit_field f, struct buf *join,
 		(void)buf_adds(join, e->summary.s);
 		(void)buf_addc(join, '\n');
 		(void)buf_adds(join, e->content.s);
-		s = join->data;
+		*ret_len = join->len;
+		return join->data;
 	} else
 		s = e->summary.s ? e->summary.s : e->content.s;
 	if (!s)
 		s = "";
-	len = s == join->data ? join->len : strlen(s);
-	r = text_normalise_buf(s, len, norm);
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		s = norm->data;
-		len = norm->len;
-	}
-	*ret = s;
-	*ret_len = len;
-	return 0;
+	*ret_len = strlen(s);
+	return s;
 }
 
 char *
@@ -2986,11 +2972,14 @@ match_text(const struct entry *e, enum hit_field field)
 	const char *s;
 	size_t len;
 	char *r = NULL;
+	int q;
 
 	buf_init(&join, 0);
 	buf_init(&norm, 0);
-	if (field_form(e, field, &join, &norm, &s, &len) == 0)
-		r = xstrndup(s, len);
+	s = field_text(e, field, &join, &len);
+	q = text_normalise_buf(s, len, &norm);
+	if (q >= 0)
+		r = q > 0 ? buf_steal(&norm) : xstrndup(s, len);
 	buf_done(&join);
 	buf_done(&norm);
 	return r;
@@ -3023,17 +3012,28 @@ match_entry(const struct watchset *s, const struct entry *e,
 	if (!ix->md)
 		return -ENOMEM;
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		if (field_form(e, (enum hit_field)f, &ix->join, &ix->norm[f],
-		    &text[f], &text_len[f]) < 0)
-			goto out;
+		const char *src;
+		size_t len;
+		int q;
+
+		/* the match form of the field (most often its display text
+		 * as it is) and, for the prefilter, its fold */
+		src = field_text(e, (enum hit_field)f, &ix->join, &len);
 		fold[f] = "";
 		fold_len[f] = 0;
 		if (!s->naive) {
-			text_fold_buf(text[f], text_len[f], &ix->fold[f],
-			    &map[f]);
+			if (text_match_fold(src, len, &ix->norm[f],
+			    &ix->fold[f], &text[f], &text_len[f], &map[f]) < 0)
+				goto out;
 			fold[f] = ix->fold[f].data;
 			fold_len[f] = ix->fold[f].len;
+			continue;
 		}
+		q = text_normalise_buf(src, len, &ix->norm[f]);
+		if (q < 0)
+			goto out;
+		text[f] = q > 0 ? ix->norm[f].data : src;
+		text_len[f] = q > 0 ? ix->norm[f].len : len;
 	}
 	if (ix->stale) {
 		watchset_prefilter(s);

@@ -663,6 +663,72 @@ text_clean(const char *s, size_t len)
 	return clean(s, len, true, false, false);
 }
 
+/* The case fold (below), which normal_quick() can do as it goes. */
+static uint16_t fold2_table[0x800];
+static void fold_init(void);
+static char *fold_char(int32_t c, char *d);
+static inline uint64_t swar_ascii_lower(uint64_t w);
+static inline size_t case_word(uint64_t w);
+
+/*
+ * The fold of the k bytes at p[i] (a word normal_word() took: ASCII and
+ * two-byte letters) written at d, if each character folds to one as long
+ * as it is; returns its end, NULL when one does not.
+ */
+static char *
+fold_same_word(const unsigned char *p, size_t i, size_t k, char *d)
+{
+	uint64_t w = swar_load(p + i);
+	size_t e = i + k;
+
+	if (case_word(w) == k) {
+		/* all eight stored: the buffer has room past the text */
+		w = htole64(swar_ascii_lower(w));
+		memcpy(d, &w, 8);
+		return d + k;
+	}
+	while (i < e) {
+		uint16_t f;
+
+		if (p[i] < 0x80) {
+			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
+			    p[i] | 0x20 : p[i]);
+			i++;
+			continue;
+		}
+		f = fold2_table[(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f)];
+		if (f == 0xffff || f < 0x80)
+			return NULL;
+		d = put_cp(d, f);
+		i += 2;
+	}
+	return d;
+}
+
+/* The fold of c (n bytes) at d if it is one character of n bytes: its
+ * end, else NULL. */
+static char *
+fold_same_char(int32_t c, size_t n, char *d)
+{
+	char tmp[16], *e;
+	size_t j;
+
+	if (c < 0x80) {
+		*d = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		return d + 1;
+	}
+	if (c < 0x800 && fold2_table[c] != 0xffff)
+		return fold2_table[c] < 0x80 ? NULL : put_cp(d, fold2_table[c]);
+	e = fold_char(c, tmp);
+	if ((size_t)(e - tmp) != n)
+		return NULL;
+	for (j = 1; j < n; j++)
+		if (((unsigned char)tmp[j] & 0xc0) != 0x80)
+			return NULL;
+	memcpy(d, tmp, n);
+	return d + n;
+}
+
 /*
  * How many of the eight bytes at p[i] normal_quick() below takes at once
  * (0: look at each): printable ASCII with single spaces, and two-byte
@@ -675,7 +741,7 @@ static inline size_t
 normal_word(const unsigned char *p, size_t i, size_t len)
 {
 	uint64_t w, sp, leads, dd, v;
-	size_t k = 8;
+	size_t k;
 
 	if (len - i < 9)
 		return 0;
@@ -689,7 +755,8 @@ normal_word(const unsigned char *p, size_t i, size_t len)
 		return 0;
 	if ((w & SWAR_HIGH) == 0)
 		return 8;
-	if ((k = swar_utf8(w, &leads)) == 0)
+	k = swar_utf8(w, &leads);
+	if (k == 0)
 		return 0;
 	dd = swar_eq(w & ~SWAR_ONES, 0xd0);	/* D0 or D1 */
 	/* ё is D1 91, Ё D0 81: the lead's low bit moved to bit 4 of the
@@ -710,17 +777,30 @@ normal_word(const unsigned char *p, size_t i, size_t len)
  * form is s with char_normalise() applied to each character.  Returns 0
  * when that changes nothing (out untouched), 1 with the match form in out
  * (replaced), -1 when s needs clean() (out may be written to).
+ *
+ * With fold, the case fold of the match form goes there on the way, as
+ * long as each character folds to one as long as it is: *ret_folded says
+ * whether it got to the end (then fold is text_fold_buf()'s of the match
+ * form, without a map).
  */
 static int
-normal_quick(const char *s, size_t len, struct buf *out)
+normal_quick(const char *s, size_t len, struct buf *out, struct buf *fold,
+    bool *ret_folded)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, done = 0, words_from = 0;
 	bool changed = false;
-	char *d = NULL;
+	char *d = NULL, *fd = NULL;	/* fd: the fold's end while it goes */
 
+	if (ret_folded)
+		*ret_folded = false;
 	if (!s || memchr(s, '&', len))
 		return -1;
+	if (fold) {
+		fold_init();
+		fold->len = 0;
+		fd = room(fold, len + 8);
+	}
 	while (i < len) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t n;
@@ -730,12 +810,17 @@ normal_quick(const char *s, size_t len, struct buf *out)
 			size_t k = normal_word(p, i, len);
 
 			if (k > 0) {
+				if (fd)
+					fd = fold_same_word(p, i, k, fd);
 				i += k;
 				continue;
 			}
 			words_from = i + 8;	/* by character past it */
 		}
 		if (p[i] > 0x20 && p[i] < 0x7f) {
+			if (fd)
+				*fd++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
+				    p[i] | 0x20 : p[i]);
 			i++;
 			continue;
 		}
@@ -743,6 +828,8 @@ normal_quick(const char *s, size_t len, struct buf *out)
 			if (i == 0 || i + 1 == len || p[i - 1] == '\n' ||
 			    p[i + 1] == ' ' || p[i + 1] == '\n')
 				return -1;
+			if (fd)
+				*fd++ = ' ';
 			i++;
 			continue;
 		}
@@ -751,6 +838,8 @@ normal_quick(const char *s, size_t len, struct buf *out)
 			    p[i + 1] == ' ' ||
 			    (p[i - 1] == '\n' && p[i + 1] == '\n'))
 				return -1;
+			if (fd)
+				*fd++ = '\n';
 			i++;
 			continue;
 		}
@@ -769,10 +858,22 @@ normal_quick(const char *s, size_t len, struct buf *out)
 				changed = true;
 			}
 			memcpy(d, s + done, i - done);
-			d = put_cp(d + (i - done), m);
+			d += i - done;
+			/* the fold goes on with the new character: while
+			 * each folds to one as long, it is at the same
+			 * offset in the fold as in the match form */
+			if (fd)
+				fd = fold_same_char(m, m < 0x80 ? 1 : 2, fd);
+			d = put_cp(d, m);
 			done = i + (size_t)n;
-		}
+		} else if (fd)
+			fd = fold_same_char(c, (size_t)n, fd);
 		i += (size_t)n;
+	}
+	if (fd) {
+		fold->len = (size_t)(fd - fold->data);
+		*fd = '\0';
+		*ret_folded = true;
 	}
 	if (!changed)
 		return 0;
@@ -789,7 +890,7 @@ text_normalise(const char *s, size_t len)
 	struct buf out;
 
 	buf_init(&out, 0);
-	switch (normal_quick(s, len, &out)) {
+	switch (normal_quick(s, len, &out, NULL, NULL)) {
 	case 0:
 		return xstrndup(s, len);
 	case 1:
@@ -800,15 +901,12 @@ text_normalise(const char *s, size_t len)
 	}
 }
 
-int
-text_normalise_buf(const char *s, size_t len, struct buf *out)
+/* The match form of s through the whole clean-up, into out. */
+static int
+normalise_slow(const char *s, size_t len, struct buf *out)
 {
-	char *r;
-	int q = normal_quick(s, len, out);
+	char *r = clean(s, len, true, true, false);
 
-	if (q >= 0)
-		return q;
-	r = clean(s, len, true, true, false);
 	if (!r)
 		return -ENOMEM;
 	out->len = 0;
@@ -819,8 +917,16 @@ text_normalise_buf(const char *s, size_t len, struct buf *out)
 	return 1;
 }
 
-/* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...). */
-static uint16_t fold2_table[0x800];
+int
+text_normalise_buf(const char *s, size_t len, struct buf *out)
+{
+	int q = normal_quick(s, len, out, NULL, NULL);
+
+	return q >= 0 ? q : normalise_slow(s, len, out);
+}
+
+/* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...),
+ * declared above. */
 
 static void
 fold2_init(void)
@@ -836,6 +942,14 @@ fold2_init(void)
 		fold2_table[c] = n == 1 && dst[0] < 0x800 ?
 		    (uint16_t)dst[0] : 0xffff;
 	}
+}
+
+static void
+fold_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, fold2_init);
 }
 
 /* Full case folding of code point c, written at d (at most 4 code
@@ -879,7 +993,8 @@ case_word(uint64_t w)
 
 	if ((w & SWAR_HIGH) == 0)
 		return 8;
-	if ((k = swar_utf8(w, &leads)) == 0)
+	k = swar_utf8(w, &leads);
+	if (k == 0)
 		return 0;
 	d0 = swar_eq(w, 0xd0);
 	d1 = swar_eq(w, 0xd1);
@@ -909,13 +1024,12 @@ static uint32_t *
 casefold_run(const char *s, size_t len, struct buf *out,
     enum fold_map want)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	uint32_t *map = NULL;
 	size_t i = 0, j, words_from = 0;
 	char *d;
 
-	(void)pthread_once(&once, fold2_init);
+	fold_init();
 	/* a fold is at most 3 code points, 12 bytes, for 2 bytes in */
 	out->len = 0;
 	d = room(out, 6 * len + 16);
@@ -1022,6 +1136,29 @@ text_fold_buf(const char *s, size_t len, struct buf *out,
 
 	if (ret_map)
 		*ret_map = map;
+}
+
+int
+text_match_fold(const char *s, size_t len, struct buf *norm,
+    struct buf *fold, const char **ret_text, size_t *ret_len,
+    uint32_t **ret_map)
+{
+	bool folded;
+	int r = normal_quick(s, len, norm, fold, &folded);
+
+	if (r < 0)
+		r = normalise_slow(s, len, norm);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		s = norm->data;
+		len = norm->len;
+	}
+	*ret_map = folded ? NULL : casefold_run(s, len, fold,
+	    FOLD_MAP_SHIFTED);
+	*ret_text = s ? s : "";
+	*ret_len = len;
+	return 0;
 }
 
 /* Is c written without spaces between words (one character, one word)? */

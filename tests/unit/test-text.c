@@ -624,6 +624,68 @@ test_fold_buf(void)
 	buf_done(&out);
 }
 
+/*
+ * text_match_fold(): the match form and its fold, in one pass for most
+ * display text; the same as text_normalise() then text_fold() with its
+ * map (none while the fold keeps each character's offset).
+ */
+static void
+test_match_fold(void)
+{
+	struct buf b, norm, fold;
+	uint32_t r = 11, *map = NULL, *full = NULL;
+	size_t i, j, len, bad = 0, none = 0;
+	const char *t;
+	char *want, *f;
+
+	buf_init(&b, 0);
+	buf_init(&norm, 0);
+	buf_init(&fold, 0);
+	ok(text_match_fold("Росатом «ЁЛКИ»", strlen("Росатом «ЁЛКИ»"), &norm,
+	    &fold, &t, &len, &map) == 0 && strcmp(t, "Росатом \"ЕЛКИ\"") == 0 &&
+	    strcmp(fold.data, "росатом \"елки\"") == 0 && !map,
+	    "match form and fold of text with quotes and Ё");
+	for (i = 0; i < 20000; i++) {
+		pieces_make(&b, &r, 12);
+		if (text_match_fold(b.data ? b.data : "", b.len, &norm, &fold,
+		    &t, &len, &map) < 0) {
+			bad++;
+			continue;
+		}
+		want = text_normalise(b.data ? b.data : "", b.len);
+		f = text_fold(want, strlen(want), &full);
+		if (strlen(t) != len || strcmp(t, want) != 0 ||
+		    strcmp(fold.data, f) != 0 || fold.len != strlen(f))
+			bad++;
+		else if (map &&
+		    memcmp(map, full, (fold.len + 1) * sizeof(*map)) != 0)
+			bad++;
+		else
+			for (j = 0; !map && j <= fold.len; j++)
+				if ((j == fold.len ||
+				    ((unsigned char)f[j] & 0xc0) != 0x80) &&
+				    full[j] != j) {
+					bad++;
+					break;
+				}
+		none += map == NULL;
+		if (bad == 1 && i < 20000) {
+			printf("# in: '%s'\n", b.data ? b.data : "");
+			i = 20000;
+		}
+		free(want);
+		free(f);
+		free(full);
+		free(map);
+		map = NULL;
+	}
+	ok(none > 1000, "%zu of 20000 without a map", none);
+	is_int(bad, 0, "match form, fold and map as the two passes give");
+	buf_done(&b);
+	buf_done(&norm);
+	buf_done(&fold);
+}
+
 int
 main(void)
 {
@@ -631,6 +693,7 @@ main(void)
 	test_fold_words();
 	test_normal_quick();
 	test_fold_buf();
+	test_match_fold();
 	test_offsets();
 	test_nul_and_garbage();
 	test_huge();
