@@ -668,20 +668,21 @@ static uint16_t fold2_table[0x800];
 static void fold_init(void);
 static char *fold_char(int32_t c, char *d);
 static inline uint64_t swar_ascii_lower(uint64_t w);
-static inline size_t case_word(uint64_t w);
 
 /*
  * The fold of the k bytes at p[i] (a word normal_word() took: ASCII and
- * two-byte letters) written at d, if each character folds to one as long
- * as it is; returns its end, NULL when one does not.
+ * two-byte letters; lower: only A-Z to lower) written at d, if each
+ * character folds to one as long as it is; returns its end, NULL when
+ * one does not.
  */
 static char *
-fold_same_word(const unsigned char *p, size_t i, size_t k, char *d)
+fold_same_word(const unsigned char *p, size_t i, size_t k, bool lower,
+    char *d)
 {
 	uint64_t w = swar_load(p + i);
 	size_t e = i + k;
 
-	if (case_word(w) == k) {
+	if (lower) {
 		/* all eight stored: the buffer has room past the text */
 		w = htole64(swar_ascii_lower(w));
 		memcpy(d, &w, 8);
@@ -735,12 +736,14 @@ fold_same_char(int32_t c, size_t n, char *d)
  * letters that are nf_stable_cp() and that char_normalise() keeps
  * (U+00C0-U+00FF, U+0400-U+047F but ё and Ё).  A space may neither
  * begin the text or a line nor come before another blank; one in the
- * last lane looks at the byte after the word.
+ * last lane looks at the byte after the word.  *ret_lower: whether the
+ * fold of what it takes is the word with A-Z lowered (ASCII and lower
+ * case Cyrillic, as case_word()).
  */
 static inline size_t
-normal_word(const unsigned char *p, size_t i, size_t len)
+normal_word(const unsigned char *p, size_t i, size_t len, bool *ret_lower)
 {
-	uint64_t w, sp, leads, dd, v;
+	uint64_t w, sp, leads, dd, v, d1;
 	size_t k;
 
 	if (len - i < 9)
@@ -753,6 +756,7 @@ normal_word(const unsigned char *p, size_t i, size_t len)
 	    ((sp & 0x80) != 0 && (i == 0 || p[i - 1] == '\n')) ||
 	    (sp >> 63 != 0 && (p[i + 8] == ' ' || p[i + 8] == '\n')))
 		return 0;
+	*ret_lower = true;
 	if ((w & SWAR_HIGH) == 0)
 		return 8;
 	k = swar_utf8(w, &leads);
@@ -765,6 +769,11 @@ normal_word(const unsigned char *p, size_t i, size_t len)
 	if ((leads & ~(dd | swar_eq(w, 0xc3))) != 0 ||
 	    (swar_eq(v, 0x81) & (dd << 8)) != 0)
 		return 0;
+	/* as case_word(): after D0 only B0-BF, after D1 only 80-9F */
+	d1 = dd & (w << 7);
+	*ret_lower = (leads & ~dd) == 0 &&
+	    (((dd & ~d1) << 8) & ~swar_eq(w & SWAR_ONES * 0xf0, 0xb0)) == 0 &&
+	    ((d1 << 8) & ~swar_eq(w & SWAR_ONES * 0xe0, 0x80)) == 0;
 	return k;
 }
 
@@ -807,11 +816,13 @@ normal_quick(const char *s, size_t len, struct buf *out, struct buf *fold,
 		int32_t m;
 
 		if (i >= words_from) {
-			size_t k = normal_word(p, i, len);
+			bool lower;
+			size_t k = normal_word(p, i, len, &lower);
 
 			if (k > 0) {
 				if (fd)
-					fd = fold_same_word(p, i, k, fd);
+					fd = fold_same_word(p, i, k, lower,
+					    fd);
 				i += k;
 				continue;
 			}
