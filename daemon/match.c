@@ -42,6 +42,7 @@
 #define TERM_FREE_MAX		16	/* free parts run alone, at most */
 #define QUERY_MAX_DEPTH		64	/* nested parentheses and NOTs */
 #define QUERY_MAX_NODES		1000
+#define MATCH_KEEP_BYTES	((size_t)256 * 1024)	/* a buffer kept */
 
 /* Between two words of a phrase: blanks and dashes, whatever kind. */
 #define PHRASE_GAP	"[\\s\\-\\x{00A0}\\x{2010}-\\x{2015}\\x{2212}]"
@@ -175,6 +176,12 @@ struct set_index {
 	struct list_lit *ll;
 	struct twin *twins;		/* working memory of match_entry() */
 	size_t n_twins;
+	/* match_entry()'s text, kept from one entry to the next (up to
+	 * MATCH_KEEP_BYTES each) */
+	struct buf join;		/* summary and content */
+	struct buf norm[HIT_FIELD_MAX];	/* match forms unlike the text */
+	struct buf fold[HIT_FIELD_MAX];
+	pcre2_match_data *md;
 };
 
 struct watchset {
@@ -1789,7 +1796,11 @@ struct scratch {
 	uint32_t *slot_count;		/* by slot + 1, for sorting */
 	struct term_found **found;	/* by term */
 	bool *matched;			/* by term */
-	const uint32_t *map;		/* folded offset -> match form */
+	struct term_found *slots;	/* what the terms found, in order;
+					 * zero but while matching */
+	unsigned *all;			/* the terms that found some */
+	const uint32_t *map;		/* folded offset -> match form;
+					 * NULL: the same */
 	uint32_t field;
 };
 
@@ -1814,6 +1825,8 @@ scratch_new(const struct watchlist *w)
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	x->found = xcalloc(w->n_terms + 1, sizeof(*x->found));
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
+	x->slots = xcalloc(w->n_terms + 1, sizeof(*x->slots));
+	x->all = xcalloc(w->n_terms + 1, sizeof(*x->all));
 	return x;
 }
 
@@ -1834,6 +1847,8 @@ scratch_free(struct scratch *x)
 	free(x->slot_count);
 	free(x->found);
 	free(x->matched);
+	free(x->slots);
+	free(x->all);
 	free(x);
 }
 
@@ -2130,8 +2145,14 @@ struct watchset *
 watchset_new(void)
 {
 	struct watchset *s = xcalloc(1, sizeof(*s));
+	unsigned f;
 
 	s->ix = xcalloc(1, sizeof(*s->ix));
+	buf_init(&s->ix->join, 0);
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		buf_init(&s->ix->norm[f], 0);
+		buf_init(&s->ix->fold[f], 0);
+	}
 	s->mctx = pcre2_match_context_create(NULL);
 	if (!s->mctx) {
 		free(s->ix);
@@ -2165,6 +2186,12 @@ watchset_free(struct watchset *s)
 	for (i = 0; i < s->ix->n_twins; i++)
 		free(s->ix->twins[i].spans);
 	free(s->ix->twins);
+	buf_done(&s->ix->join);
+	for (i = 0; i < HIT_FIELD_MAX; i++) {
+		buf_done(&s->ix->norm[i]);
+		buf_done(&s->ix->fold[i]);
+	}
+	pcre2_match_data_free(s->ix->md);
 	free(s->ix);
 	pcre2_jit_stack_free(s->jit_stack);
 	pcre2_match_context_free(s->mctx);
@@ -2654,7 +2681,7 @@ on_literal(void *ud, uint32_t lit, size_t start)
 	o = &x->occ[x->n_occ++];
 	o->lit = lit;
 	o->field = x->field;
-	o->start = x->map[start];
+	o->start = x->map ? x->map[start] : start;
 	if (x->lit_seen[lit])
 		return;
 	x->lit_seen[lit] = true;
@@ -2861,8 +2888,8 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	if (w->n_terms == 0 || !x)
 		return;
 	candidates(s, x);
-	slots = xcalloc(x->n_cand + 1, sizeof(*slots));
-	all = xcalloc(x->n_cand + 1, sizeof(*all));
+	slots = x->slots;
+	all = x->all;
 	for (i = 0; i < x->n_cand; i++) {
 		const struct term *t = &w->terms[x->cand[i]];
 		struct term_found *tf = &slots[n_slots];
@@ -2910,8 +2937,8 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 	}
 	for (i = 0; i < n_slots; i++)
 		free(slots[i].spans);
-	free(slots);
-	free(all);
+	/* the one after the last may have been tried too */
+	memset(slots, 0, (n_slots + 1) * sizeof(*slots));
 	scratch_reset(x);
 }
 
@@ -2972,79 +2999,121 @@ match_span_context(const char *text, const struct hit_span *sp,
 	return buf_steal(&b);
 }
 
+/* The text of field f of e, the body's two parts joined in join. */
+static const char *
+field_text(const struct entry *e, enum hit_field f, struct buf *join,
+    size_t *ret_len)
+{
+	const char *s;
+
+	if (f == HIT_FIELD_TITLE)
+		s = e->title.s;
+	else if (e->summary.s && e->content.s) {
+		buf_reset(join);
+		(void)buf_adds(join, e->summary.s);
+		(void)buf_addc(join, '\n');
+		(void)buf_adds(join, e->content.s);
+		*ret_len = join->len;
+		return join->data;
+	} else
+		s = e->summary.s ? e->summary.s : e->content.s;
+	if (!s)
+		s = "";
+	*ret_len = strlen(s);
+	return s;
+}
+
 char *
 match_text(const struct entry *e, enum hit_field field)
 {
-	struct buf b;
-	char *r;
+	struct buf join, norm;
+	const char *s;
+	size_t len;
+	char *r = NULL;
+	int q;
 
-	if (field == HIT_FIELD_TITLE)
-		return text_normalise(e->title.s ? e->title.s : "",
-		    e->title.s ? strlen(e->title.s) : 0);
-	buf_init(&b, 0);
-	if (e->summary.s)
-		(void)buf_adds(&b, e->summary.s);
-	if (e->summary.s && e->content.s)
-		(void)buf_addc(&b, '\n');
-	if (e->content.s)
-		(void)buf_adds(&b, e->content.s);
-	r = text_normalise(b.data ? b.data : "", b.len);
-	buf_done(&b);
+	buf_init(&join, 0);
+	buf_init(&norm, 0);
+	s = field_text(e, field, &join, &len);
+	q = text_normalise_buf(s, len, &norm);
+	if (q >= 0)
+		r = q > 0 ? buf_steal(&norm) : xstrndup(s, len);
+	buf_done(&join);
+	buf_done(&norm);
 	return r;
+}
+
+/* Give back what a big entry made match_entry()'s buffers grow to. */
+static void
+buf_trim(struct buf *b)
+{
+	if (b->alloc > MATCH_KEEP_BYTES)
+		buf_done(b);
 }
 
 int
 match_entry(const struct watchset *s, const struct entry *e,
     struct hit **ret_hits, size_t *ret_n_hits)
 {
-	char *text[HIT_FIELD_MAX] = { NULL }, *fold[HIT_FIELD_MAX] = { NULL };
+	struct set_index *ix = s->ix;
+	const char *text[HIT_FIELD_MAX], *fold[HIT_FIELD_MAX];
 	uint32_t *map[HIT_FIELD_MAX] = { NULL };
 	size_t text_len[HIT_FIELD_MAX], fold_len[HIT_FIELD_MAX];
 	struct hits h = { NULL, 0 };
-	pcre2_match_data *md;
 	bool limited = false;
 	int r = -ENOMEM;
 	unsigned f;
 	size_t i;
 
-	md = pcre2_match_data_create(1, NULL);
+	if (!ix->md)
+		ix->md = pcre2_match_data_create(1, NULL);
+	if (!ix->md)
+		return -ENOMEM;
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		text[f] = match_text(e, (enum hit_field)f);
-		if (!text[f])
-			goto out;
-		text_len[f] = strlen(text[f]);
+		const char *src;
+		size_t len;
+		int q;
+
+		/* the match form of the field (most often its display text
+		 * as it is) and, for the prefilter, its fold */
+		src = field_text(e, (enum hit_field)f, &ix->join, &len);
+		fold[f] = "";
+		fold_len[f] = 0;
 		if (!s->naive) {
-			fold[f] = text_fold(text[f], text_len[f], &map[f]);
-			fold_len[f] = strlen(fold[f]);
-		} else {
-			fold[f] = xstrdup("");
-			fold_len[f] = 0;
+			if (text_match_fold(src, len, &ix->norm[f],
+			    &ix->fold[f], &text[f], &text_len[f], &map[f]) < 0)
+				goto out;
+			fold[f] = ix->fold[f].data;
+			fold_len[f] = ix->fold[f].len;
+			continue;
 		}
+		q = text_normalise_buf(src, len, &ix->norm[f]);
+		if (q < 0)
+			goto out;
+		text[f] = q > 0 ? ix->norm[f].data : src;
+		text_len[f] = q > 0 ? ix->norm[f].len : len;
 	}
-	if (!md)
-		goto out;
-	if (s->ix->stale) {
+	if (ix->stale) {
 		watchset_prefilter(s);
 		watchset_twins(s);
-		s->ix->stale = false;
+		ix->stale = false;
 	}
 	if (!s->naive)
-		watchset_scan(s, (const char *const *)fold, fold_len,
-		    (const uint32_t *const *)map);
+		watchset_scan(s, fold, fold_len, (const uint32_t *const *)map);
 	for (i = 0; i < s->n; i++)
-		watchlist_match(s, s->lists[i], (const char *const *)text,
-		    text_len, md, &h, &limited);
-	for (i = 0; i < s->ix->n_twins; i++)
-		s->ix->twins[i].done = false;
+		watchlist_match(s, s->lists[i], text, text_len, ix->md, &h,
+		    &limited);
+	for (i = 0; i < ix->n_twins; i++)
+		ix->twins[i].done = false;
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;
 out:
-	pcre2_match_data_free(md);
+	buf_trim(&ix->join);
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		free(text[f]);
-		free(fold[f]);
 		free(map[f]);
+		buf_trim(&ix->norm[f]);
+		buf_trim(&ix->fold[f]);
 	}
 	return r;
 }

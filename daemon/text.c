@@ -663,14 +663,281 @@ text_clean(const char *s, size_t len)
 	return clean(s, len, true, false, false);
 }
 
+/* The case fold (below), which normal_quick() can do as it goes. */
+static uint16_t fold2_table[0x800];
+static void fold_init(void);
+static char *fold_char(int32_t c, char *d);
+static inline uint64_t swar_ascii_lower(uint64_t w);
+
+/*
+ * The fold of the k bytes at p[i] (a word normal_word() took: ASCII and
+ * two-byte letters; lower: only A-Z to lower) written at d, if each
+ * character folds to one as long as it is; returns its end, NULL when
+ * one does not.
+ */
+static char *
+fold_same_word(const unsigned char *p, size_t i, size_t k, bool lower,
+    char *d)
+{
+	uint64_t w = swar_load(p + i);
+	size_t e = i + k;
+
+	if (lower) {
+		/* all eight stored: the buffer has room past the text */
+		w = htole64(swar_ascii_lower(w));
+		memcpy(d, &w, 8);
+		return d + k;
+	}
+	while (i < e) {
+		uint16_t f;
+
+		if (p[i] < 0x80) {
+			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
+			    p[i] | 0x20 : p[i]);
+			i++;
+			continue;
+		}
+		f = fold2_table[(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f)];
+		if (f == 0xffff || f < 0x80)
+			return NULL;
+		d = put_cp(d, f);
+		i += 2;
+	}
+	return d;
+}
+
+/* The fold of c (n bytes) at d if it is one character of n bytes: its
+ * end, else NULL. */
+static char *
+fold_same_char(int32_t c, size_t n, char *d)
+{
+	char tmp[16], *e;
+	size_t j;
+
+	if (c < 0x80) {
+		*d = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		return d + 1;
+	}
+	if (c < 0x800 && fold2_table[c] != 0xffff)
+		return fold2_table[c] < 0x80 ? NULL : put_cp(d, fold2_table[c]);
+	e = fold_char(c, tmp);
+	if ((size_t)(e - tmp) != n)
+		return NULL;
+	for (j = 1; j < n; j++)
+		if (((unsigned char)tmp[j] & 0xc0) != 0x80)
+			return NULL;
+	memcpy(d, tmp, n);
+	return d + n;
+}
+
+/*
+ * How many of the eight bytes at p[i] normal_quick() below takes at once
+ * (0: look at each): printable ASCII with single spaces, and two-byte
+ * letters that are nf_stable_cp() and that char_normalise() keeps
+ * (U+00C0-U+00FF, U+0400-U+047F but ё and Ё).  A space may neither
+ * begin the text or a line nor come before another blank; one in the
+ * last lane looks at the byte after the word.  *ret_lower: whether the
+ * fold of what it takes is the word with A-Z lowered (ASCII and lower
+ * case Cyrillic, as case_word()).
+ */
+static inline size_t
+normal_word(const unsigned char *p, size_t i, size_t len, bool *ret_lower)
+{
+	uint64_t w, sp, leads, dd, v, d1;
+	size_t k;
+
+	if (len - i < 9)
+		return 0;
+	w = swar_load(p + i);
+	if (swar_any_below(w, 0x20) || swar_any_eq(w, 0x7f))
+		return 0;
+	sp = swar_eq(w, ' ');
+	if ((sp & (sp >> 8)) != 0 ||
+	    ((sp & 0x80) != 0 && (i == 0 || p[i - 1] == '\n')) ||
+	    (sp >> 63 != 0 && (p[i + 8] == ' ' || p[i + 8] == '\n')))
+		return 0;
+	*ret_lower = true;
+	if ((w & SWAR_HIGH) == 0)
+		return 8;
+	k = swar_utf8(w, &leads);
+	if (k == 0)
+		return 0;
+	dd = swar_eq(w & ~SWAR_ONES, 0xd0);	/* D0 or D1 */
+	/* ё is D1 91, Ё D0 81: the lead's low bit moved to bit 4 of the
+	 * byte after it makes both 81 */
+	v = w ^ ((w << 12) & (SWAR_ONES * 0x10));
+	if ((leads & ~(dd | swar_eq(w, 0xc3))) != 0 ||
+	    (swar_eq(v, 0x81) & (dd << 8)) != 0)
+		return 0;
+	/* as case_word(): after D0 only B0-BF, after D1 only 80-9F */
+	d1 = dd & (w << 7);
+	*ret_lower = (leads & ~dd) == 0 &&
+	    (((dd & ~d1) << 8) & ~swar_eq(w & SWAR_ONES * 0xf0, 0xb0)) == 0 &&
+	    ((d1 << 8) & ~swar_eq(w & SWAR_ONES * 0xe0, 0x80)) == 0;
+	return k;
+}
+
+/*
+ * The match form of display text that needs no clean-up pass: valid
+ * UTF-8 that is blank-folded already (no blank at either end or beside a
+ * line break, no double space, no tab, at most one blank line), with no
+ * '&' (an entity to decode), no control or invisible character and only
+ * nf_stable_cp() characters, so that NFKC leaves it alone: its match
+ * form is s with char_normalise() applied to each character.  Returns 0
+ * when that changes nothing (out untouched), 1 with the match form in out
+ * (replaced), -1 when s needs clean() (out may be written to).
+ *
+ * With fold, the case fold of the match form goes there on the way, as
+ * long as each character folds to one as long as it is: *ret_folded says
+ * whether it got to the end (then fold is text_fold_buf()'s of the match
+ * form, without a map).
+ */
+static int
+normal_quick(const char *s, size_t len, struct buf *out, struct buf *fold,
+    bool *ret_folded)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, done = 0, words_from = 0;
+	bool changed = false;
+	char *d = NULL, *fd = NULL;	/* fd: the fold's end while it goes */
+
+	if (ret_folded)
+		*ret_folded = false;
+	if (!s || memchr(s, '&', len))
+		return -1;
+	if (fold) {
+		fold_init();
+		fold->len = 0;
+		fd = room(fold, len + 8);
+	}
+	while (i < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t n;
+		int32_t m;
+
+		if (i >= words_from) {
+			bool lower;
+			size_t k = normal_word(p, i, len, &lower);
+
+			if (k > 0) {
+				if (fd)
+					fd = fold_same_word(p, i, k, lower,
+					    fd);
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
+		}
+		if (p[i] > 0x20 && p[i] < 0x7f) {
+			if (fd)
+				*fd++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
+				    p[i] | 0x20 : p[i]);
+			i++;
+			continue;
+		}
+		if (p[i] == ' ') {
+			if (i == 0 || i + 1 == len || p[i - 1] == '\n' ||
+			    p[i + 1] == ' ' || p[i + 1] == '\n')
+				return -1;
+			if (fd)
+				*fd++ = ' ';
+			i++;
+			continue;
+		}
+		if (p[i] == '\n') {
+			if (i == 0 || i + 1 == len || p[i - 1] == ' ' ||
+			    p[i + 1] == ' ' ||
+			    (p[i - 1] == '\n' && p[i + 1] == '\n'))
+				return -1;
+			if (fd)
+				*fd++ = '\n';
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80)
+			return -1;	/* tab, controls, DEL */
+		n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &c);
+		if (n < 1 || !nf_stable_cp((uint32_t)c))
+			return -1;
+		m = char_normalise(c);
+		if (m != c) {
+			if (!changed) {
+				/* never longer: a quote or dash for 2-3 bytes,
+				 * е for ё */
+				out->len = 0;
+				d = room(out, len);
+				changed = true;
+			}
+			memcpy(d, s + done, i - done);
+			d += i - done;
+			/* the fold goes on with the new character: while
+			 * each folds to one as long, it is at the same
+			 * offset in the fold as in the match form */
+			if (fd)
+				fd = fold_same_char(m, m < 0x80 ? 1 : 2, fd);
+			d = put_cp(d, m);
+			done = i + (size_t)n;
+		} else if (fd)
+			fd = fold_same_char(c, (size_t)n, fd);
+		i += (size_t)n;
+	}
+	if (fd) {
+		fold->len = (size_t)(fd - fold->data);
+		*fd = '\0';
+		*ret_folded = true;
+	}
+	if (!changed)
+		return 0;
+	memcpy(d, s + done, len - done);
+	d += len - done;
+	out->len = (size_t)(d - out->data);
+	*d = '\0';
+	return 1;
+}
+
 char *
 text_normalise(const char *s, size_t len)
 {
-	return clean(s, len, true, true, false);
+	struct buf out;
+
+	buf_init(&out, 0);
+	switch (normal_quick(s, len, &out, NULL, NULL)) {
+	case 0:
+		return xstrndup(s, len);
+	case 1:
+		return buf_steal(&out);
+	default:
+		buf_done(&out);		/* it may have begun */
+		return clean(s, len, true, true, false);
+	}
 }
 
-/* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...). */
-static uint16_t fold2_table[0x800];
+/* The match form of s through the whole clean-up, into out. */
+static int
+normalise_slow(const char *s, size_t len, struct buf *out)
+{
+	char *r = clean(s, len, true, true, false);
+
+	if (!r)
+		return -ENOMEM;
+	out->len = 0;
+	(void)room(out, strlen(r));
+	out->len = strlen(r);
+	memcpy(out->data, r, out->len + 1);
+	free(r);
+	return 1;
+}
+
+int
+text_normalise_buf(const char *s, size_t len, struct buf *out)
+{
+	int q = normal_quick(s, len, out, NULL, NULL);
+
+	return q >= 0 ? q : normalise_slow(s, len, out);
+}
+
+/* The table of 1:1 folds below U+0800 (Latin, Greek, Cyrillic ...),
+ * declared above. */
 
 static void
 fold2_init(void)
@@ -686,6 +953,14 @@ fold2_init(void)
 		fold2_table[c] = n == 1 && dst[0] < 0x800 ?
 		    (uint16_t)dst[0] : 0xffff;
 	}
+}
+
+static void
+fold_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, fold2_init);
 }
 
 /* Full case folding of code point c, written at d (at most 4 code
@@ -705,28 +980,93 @@ fold_char(int32_t c, char *d)
 	return d;
 }
 
-char *
-text_fold(const char *s, size_t len, uint32_t **ret_map)
+/* Word w with its ASCII A-Z made a-z. */
+static inline uint64_t
+swar_ascii_lower(uint64_t w)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	uint64_t h = w & SWAR_LOW7;
+	uint64_t ge_a = h + SWAR_ONES * (0x80 - 'A');
+	uint64_t gt_z = h + SWAR_ONES * (0x80 - 'Z' - 1);
+
+	return w | ((ge_a ^ gt_z) & ~w & SWAR_HIGH) >> 2;
+}
+
+/*
+ * How many bytes of word w fold to themselves but for ASCII A-Z: 8, or 7
+ * when the last leads a sequence the next word ends; 0: look at each.
+ * ASCII and lower-case Cyrillic (а-я U+0430-U+044F, ѐ-џ up to U+045F).
+ */
+static inline size_t
+case_word(uint64_t w)
+{
+	uint64_t leads, d0, d1;
+	size_t k;
+
+	if ((w & SWAR_HIGH) == 0)
+		return 8;
+	k = swar_utf8(w, &leads);
+	if (k == 0)
+		return 0;
+	d0 = swar_eq(w, 0xd0);
+	d1 = swar_eq(w, 0xd1);
+	/* after D0 only B0-BF, after D1 only 80-9F */
+	if ((leads & ~(d0 | d1)) != 0 ||
+	    ((d0 << 8) & ~swar_eq(w & SWAR_ONES * 0xf0, 0xb0)) != 0 ||
+	    ((d1 << 8) & ~swar_eq(w & SWAR_ONES * 0xe0, 0x80)) != 0)
+		return 0;
+	return k;
+}
+
+enum fold_map {
+	FOLD_MAP_NONE,
+	FOLD_MAP_ALWAYS,
+	FOLD_MAP_SHIFTED,	/* only when some character changes length */
+	FOLD_MAP_MAX
+};
+
+/*
+ * Fold s into out (replaced).  The map (see text_fold()) is returned
+ * always, never, or only once a character folds to more or fewer bytes
+ * than it has, or to more characters (ß to "ss"): up to there fold and
+ * text have their characters at the same offsets, and the map is filled
+ * in for them then.
+ */
+static uint32_t *
+casefold_run(const char *s, size_t len, struct buf *out,
+    enum fold_map want)
+{
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	uint32_t *map = NULL;
-	struct buf out;
-	size_t i = 0;
+	size_t i = 0, j, words_from = 0;
 	char *d;
 
-	(void)pthread_once(&once, fold2_init);
+	fold_init();
 	/* a fold is at most 3 code points, 12 bytes, for 2 bytes in */
-	buf_init(&out, 0);
-	d = room(&out, 6 * len + 16);
-	if (ret_map)
-		map = xcalloc(6 * len + 17, sizeof(*map));
+	out->len = 0;
+	d = room(out, 6 * len + 16);
+	if (want == FOLD_MAP_ALWAYS)
+		map = xmalloc((6 * len + 17) * sizeof(*map));
 	while (i < len) {
 		utf8proc_int32_t c;
 		utf8proc_ssize_t n;
 		char *from = d;
 		size_t at = i;
+		bool more = false;
 
+		if (!map && i >= words_from && len - i >= 8) {
+			uint64_t w = swar_load(p + i);
+			size_t k = case_word(w);
+
+			if (k > 0) {
+				/* all eight stored: room has more */
+				w = htole64(swar_ascii_lower(w));
+				memcpy(d, &w, 8);
+				d += k;
+				i += k;
+				continue;
+			}
+			words_from = i + 8;	/* by character past it */
+		}
 		if (p[i] < 0x80) {
 			*d++ = (char)(p[i] >= 'A' && p[i] <= 'Z' ?
 			    p[i] | 0x20 : p[i]);
@@ -746,19 +1086,90 @@ text_fold(const char *s, size_t len, uint32_t **ret_map)
 			} else {
 				i += (size_t)n;
 				d = fold_char(c, d);
+				/* ß is "ss": as long, one character more */
+				for (j = 1; from + j < d; j++)
+					if (((unsigned char)from[j] & 0xc0) !=
+					    0x80)
+						more = true;
+			}
+		}
+		if (!map && want == FOLD_MAP_SHIFTED &&
+		    ((size_t)(d - from) != i - at || more)) {
+			/*
+			 * So far each character folded to one of its
+			 * length: a byte of the fold comes from the
+			 * character at its offset.
+			 */
+			map = xmalloc((6 * len + 17) * sizeof(*map));
+			for (j = 0; j < at; ) {
+				size_t k = j, e = j + 1;
+
+				if (p[j] >= 0x80) {
+					n = utf8proc_iterate(p + j,
+					    (utf8proc_ssize_t)(len - j), &c);
+					e = n < 1 ? j + 1 : j + (size_t)n;
+				}
+				for (; j < e; j++)
+					map[j] = (uint32_t)k;
 			}
 		}
 		if (map)
 			for (; from < d; from++)
-				map[from - out.data] = (uint32_t)at;
+				map[from - out->data] = (uint32_t)at;
 	}
-	out.len = (size_t)(d - out.data);
+	out->len = (size_t)(d - out->data);
 	*d = '\0';
 	if (map)
-		map[out.len] = (uint32_t)len;
+		map[out->len] = (uint32_t)len;
+	return map;
+}
+
+char *
+text_fold(const char *s, size_t len, uint32_t **ret_map)
+{
+	struct buf out;
+	uint32_t *map;
+
+	buf_init(&out, 0);
+	map = casefold_run(s, len, &out, ret_map ? FOLD_MAP_ALWAYS :
+	    FOLD_MAP_NONE);
 	if (ret_map)
 		*ret_map = map;
 	return buf_steal(&out);
+}
+
+void
+text_fold_buf(const char *s, size_t len, struct buf *out,
+    uint32_t **ret_map)
+{
+	uint32_t *map = casefold_run(s, len, out, ret_map ? FOLD_MAP_SHIFTED :
+	    FOLD_MAP_NONE);
+
+	if (ret_map)
+		*ret_map = map;
+}
+
+int
+text_match_fold(const char *s, size_t len, struct buf *norm,
+    struct buf *fold, const char **ret_text, size_t *ret_len,
+    uint32_t **ret_map)
+{
+	bool folded;
+	int r = normal_quick(s, len, norm, fold, &folded);
+
+	if (r < 0)
+		r = normalise_slow(s, len, norm);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		s = norm->data;
+		len = norm->len;
+	}
+	*ret_map = folded ? NULL : casefold_run(s, len, fold,
+	    FOLD_MAP_SHIFTED);
+	*ret_text = s ? s : "";
+	*ret_len = len;
+	return 0;
 }
 
 /* Is c written without spaces between words (one character, one word)? */

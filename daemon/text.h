@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "reewatch.h"
+#include "util.h"
 
 /*
  * HTML fragment -> plain text: tags dropped (script/style with their
@@ -35,6 +36,13 @@ char *text_clean(const char *s, size_t len);
 char *text_normalise(const char *s, size_t len);
 
 /*
+ * text_normalise() for a caller that normalises many texts: 0 when the
+ * match form of s is s itself (most display text), out untouched; 1
+ * with the match form in out (its content replaced); -ENOMEM.
+ */
+int text_normalise_buf(const char *s, size_t len, struct buf *out);
+
+/*
  * Full Unicode case folding (CaseFolding.txt, C+F) of UTF-8 s, for the
  * literal prefilter: the literals and the text go through this one
  * function.  Invalid bytes are copied.  malloc'd, never NULL.  With
@@ -42,6 +50,27 @@ char *text_normalise(const char *s, size_t len);
  * its end) the offset in s of the character it came from.
  */
 char *text_fold(const char *s, size_t len, uint32_t **ret_map);
+
+/*
+ * text_fold() into out (its content replaced), for a caller that folds
+ * many texts.  With ret_map, *ret_map is NULL when each character folds
+ * to one character as long as it is (ASCII, Cyrillic, most Latin and
+ * Greek; not ß, İ, ΐ): then each character of the fold is at its offset
+ * in s.  Otherwise it is text_fold()'s map (malloc'd).
+ */
+void text_fold_buf(const char *s, size_t len, struct buf *out,
+    uint32_t **ret_map);
+
+/*
+ * text_normalise_buf() and text_fold_buf() of its result, for
+ * match_entry(): *ret_text (*ret_len bytes) is s itself or norm's data,
+ * fold and *ret_map as text_fold_buf() gives them.  Display text that is
+ * its own match form and folds character for character takes one pass.
+ * 0 or -ENOMEM.
+ */
+int text_match_fold(const char *s, size_t len, struct buf *norm,
+    struct buf *fold, const char **ret_text, size_t *ret_len,
+    uint32_t **ret_map);
 
 /*
  * Words in s: runs of letters, marks and digits (an apostrophe between

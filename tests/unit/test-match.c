@@ -820,6 +820,13 @@ static const struct {
 	{ "lan2", "LANTHANUM", "Lanthanum", NULL },
 	{ "other", "REE and ree", "lanthanide REEs, REE-lanthanide",
 	    "0:0-3 0:8-11 1:17-20" },
+	/* folds longer or shorter than their characters before a match:
+	 * the prefilter's places still land on it */
+	{ "first", "İİİ rare earth", NULL, "0:7-17" },
+	{ "first", NULL, "ẞẞẞẞ rare earth, Rare Earth", "1:13-23 1:25-35" },
+	{ "first", "ΐΐ Straße rare earth", "İ rare earth", "0:13-23 1:3-13" },
+	/* spans are in the match form: quotes and dashes one byte */
+	{ "first", "«rare earth» — “rare earth”", NULL, "0:1-11 0:16-26" },
 };
 
 /* The spans of alert's hit as "field:start-end ...", NULL when none. */

@@ -450,11 +450,250 @@ test_offsets(void)
 		    "cleans the same", fn_names[f]);
 }
 
+/* Pieces of display text and of things it should not hold, for the
+ * quick paths below to meet in every order. */
+static const char *const pieces[] = {
+	"a", "Z", "word", "abcdefgh", "Ivan Petrov ", "rare EARTHS ", " ",
+	"  ", "\n", "\n\n", "\n\n\n", "\t", " \n", "\r\n", "\r", "ё", "Ё",
+	"Ёлка", "ёжик ", "«", "»", "“", "”", "„", "‘", "’", "—", "–", "−",
+	"‐", "&", "&amp;", "&lt;", "ß", "Straße", "İ", "İzmir", "ς", "Σ",
+	"ﬁ", "²", "é", "e\xcc\x81", "\xc3", "\xd0", "\x80", "\xe2\x80", "Ж",
+	"Росатом ", "ЖЁЛТЫЙ", "中", "稀土 ", "\xc2\xa0", "\xe2\x80\x8b",
+	"\xc2\xad", "\x01", "\x7f", "\xc2\x85", "\xef\xbf\xbd", "Ǆ", "ΐ",
+	"ẞ", "'", "\"", "-", ".", "été", "ÆØÅ æøå ", "\xd1\x91\xd1\x91",
+	"Ωμέγα", "ǰ", "K", "ſ", "abcdefg ", "abc ", "строительство ",
+	"ЁЖИК в ТУМАНЕ ", "ѐѝџ ЀЍЏ ", "Ѡѡ Ѣѣ ", "дом", "Дом",
+};
+
+/* A string of up to max pieces, from the generator state *r. */
+static void
+pieces_make(struct buf *b, uint32_t *r, size_t max)
+{
+	size_t n, i;
+
+	buf_reset(b);
+	*r = *r * 1103515245u + 12345u;
+	n = (*r >> 16) % (max + 1);
+	for (i = 0; i < n; i++) {
+		*r = *r * 1103515245u + 12345u;
+		(void)buf_adds(b, pieces[(*r >> 16) % ELEMENTSOF(pieces)]);
+	}
+}
+
+/*
+ * text_normalise() takes display text that needs no clean-up pass (most
+ * of it) straight to its match form, and only the rest through the whole
+ * clean-up: a blank in front makes any text take the long way, which
+ * must come to the same.
+ */
+static void
+test_normal_quick(void)
+{
+	static const struct {
+		const char *in;
+		int r;
+		const char *want;
+	} quick_cases[] = {
+		{ "Росатом and rare earths 稀土\nline two\n\nthree. É", 0,
+		    NULL },
+		{ "«Ёлка» — “it’s” – ‘x’", 1, "\"Елка\" - \"it's\" - 'x'" },
+		{ "a  b", 1, "a b" },
+		{ "x &amp; y", 1, "x & y" },
+		{ "ﬁne", 1, "fine" },
+		{ "", 0, NULL },
+		/* blanks and controls where eight bytes are taken at once */
+		{ "abcdefg  xyzxyzxyz", 1, "abcdefg xyzxyzxyz" },
+		{ "abcdefg \nxyzxyzxyz", 1, "abcdefg\nxyzxyzxyz" },
+		{ "x\n abcdefghijkl", 1, "x\nabcdefghijkl" },
+		{ " abcdefghijkl", 1, "abcdefghijkl" },
+		{ "abcd\tefghijkl", 1, "abcd efghijkl" },
+		{ "abcdefghij\x7fklmnopq", 1, "abcdefghijklmnopq" },
+		{ "Росатом\xc2\xa0ёлка ещё", 1, "Росатом елка еще" },
+		{ "Росатом Ёлки Палки", 1, "Росатом Елки Палки" },
+		{ "Крупнейший Росатом", 0, NULL },
+	};
+	struct buf b, out, sp;
+	uint32_t r = 42;
+	size_t i, bad = 0, quick = 0;
+
+	buf_init(&b, 0);
+	buf_init(&out, 0);
+	buf_init(&sp, 0);
+	for (i = 0; i < ELEMENTSOF(quick_cases); i++) {
+		int got;
+
+		buf_reset(&out);
+		(void)buf_adds(&out, "old");
+		got = text_normalise_buf(quick_cases[i].in, strlen(quick_cases[i].in),
+		    &out);
+		is_int(got, quick_cases[i].r, "normalise_buf: '%s'", quick_cases[i].in);
+		is_str(out.data, quick_cases[i].want ? quick_cases[i].want : "old",
+		    "  gives '%s'", quick_cases[i].want ? quick_cases[i].want :
+		    "(out untouched)");
+	}
+	for (i = 0; i < 20000; i++) {
+		char *fast, *slow;
+		int q;
+
+		pieces_make(&b, &r, 12);
+		buf_reset(&sp);
+		(void)buf_addc(&sp, ' ');
+		(void)buf_add(&sp, b.data ? b.data : "", b.len);
+		fast = text_normalise(b.data ? b.data : "", b.len);
+		slow = text_normalise(sp.data, sp.len);
+		buf_reset(&out);
+		q = text_normalise_buf(b.data ? b.data : "", b.len, &out);
+		quick += q == 0;
+		if (!fast || !slow || strcmp(fast, slow) != 0 || q < 0 ||
+		    strcmp(q ? out.data : (b.data ? b.data : ""), fast) != 0) {
+			if (bad++ < 5)
+				printf("# in:   '%s'\n# fast: '%s'\n# slow: '%s'\n",
+				    b.data ? b.data : "", fast ? fast : "(null)",
+				    slow ? slow : "(null)");
+		}
+		free(fast);
+		free(slow);
+	}
+	ok(quick > 1000, "%zu of 20000 texts were their own match form",
+	    quick);
+	is_int(bad, 0, "the quick path normalises as the whole clean-up");
+	buf_done(&b);
+	buf_done(&out);
+	buf_done(&sp);
+}
+
+/*
+ * text_fold_buf() leaves out the map while every character folds to one
+ * as long as it is: then the fold's characters are where text_fold()'s
+ * map says; once one does not (ß, İ, ΐ, ẞ), its map is text_fold()'s.
+ */
+static void
+test_fold_buf(void)
+{
+	struct buf b, out;
+	uint32_t r = 7, *map = NULL, *full = NULL;
+	size_t i, j, bad = 0, none = 0, some = 0;
+	char *f;
+
+	buf_init(&b, 0);
+	buf_init(&out, 0);
+	text_fold_buf("Росатом ΣΟΦΟΣ σοφός Rare", strlen("Росатом ΣΟΦΟΣ "
+	    "σοφός Rare"), &out, &map);
+	is_str(out.data, "росатом σοφοσ σοφόσ rare", "fold into a buffer");
+	ok(map == NULL, "  with no map: each character as long as its fold");
+	free(map);
+	text_fold_buf("Straße", strlen("Straße"), &out, &map);
+	is_str(out.data, "strasse", "ß to ss");
+	ok(map && map[3] == 3 && map[4] == 4 && map[5] == 4 && map[6] == 6 &&
+	    map[7] == 7, "  as long, one character more: a map, ss<-4");
+	free(map);
+	text_fold_buf("ab İx", strlen("ab İx"), &out, &map);
+	ok(map && map[2] == 2 && map[3] == 3 && map[4] == 3 && map[5] == 3 &&
+	    map[6] == 5 && map[7] == 6, "İ: a longer fold, a map, i̇<-3");
+	free(map);
+	for (i = 0; i < 20000; i++) {
+		pieces_make(&b, &r, 10);
+		text_fold_buf(b.data ? b.data : "", b.len, &out, &map);
+		f = text_fold(b.data ? b.data : "", b.len, &full);
+		if (map)
+			some++;
+		else
+			none++;
+		if (strcmp(f, out.data) != 0 || out.len != strlen(f))
+			bad++;
+		else if (map &&
+		    memcmp(map, full, (out.len + 1) * sizeof(*map)) != 0)
+			bad++;
+		else
+			for (j = 0; !map && j <= out.len; j++)
+				if ((j == out.len ||
+				    ((unsigned char)f[j] & 0xc0) != 0x80) &&
+				    full[j] != j) {
+					bad++;
+					break;
+				}
+		free(f);
+		free(full);
+		free(map);
+		map = NULL;
+	}
+	ok(none > 1000 && some > 1000, "random text: %zu folds without a "
+	    "map, %zu with", none, some);
+	is_int(bad, 0, "each the same as text_fold() and its map");
+	buf_done(&b);
+	buf_done(&out);
+}
+
+/*
+ * text_match_fold(): the match form and its fold, in one pass for most
+ * display text; the same as text_normalise() then text_fold() with its
+ * map (none while the fold keeps each character's offset).
+ */
+static void
+test_match_fold(void)
+{
+	struct buf b, norm, fold;
+	uint32_t r = 11, *map = NULL, *full = NULL;
+	size_t i, j, len, bad = 0, none = 0;
+	const char *t;
+	char *want, *f;
+
+	buf_init(&b, 0);
+	buf_init(&norm, 0);
+	buf_init(&fold, 0);
+	ok(text_match_fold("Росатом «ЁЛКИ»", strlen("Росатом «ЁЛКИ»"), &norm,
+	    &fold, &t, &len, &map) == 0 && strcmp(t, "Росатом \"ЕЛКИ\"") == 0 &&
+	    strcmp(fold.data, "росатом \"елки\"") == 0 && !map,
+	    "match form and fold of text with quotes and Ё");
+	for (i = 0; i < 20000; i++) {
+		pieces_make(&b, &r, 12);
+		if (text_match_fold(b.data ? b.data : "", b.len, &norm, &fold,
+		    &t, &len, &map) < 0) {
+			bad++;
+			continue;
+		}
+		want = text_normalise(b.data ? b.data : "", b.len);
+		f = text_fold(want, strlen(want), &full);
+		if (strlen(t) != len || strcmp(t, want) != 0 ||
+		    strcmp(fold.data, f) != 0 || fold.len != strlen(f))
+			bad++;
+		else if (map &&
+		    memcmp(map, full, (fold.len + 1) * sizeof(*map)) != 0)
+			bad++;
+		else
+			for (j = 0; !map && j <= fold.len; j++)
+				if ((j == fold.len ||
+				    ((unsigned char)f[j] & 0xc0) != 0x80) &&
+				    full[j] != j) {
+					bad++;
+					break;
+				}
+		none += map == NULL;
+		if (bad == 1 && i < 20000) {
+			printf("# in: '%s'\n", b.data ? b.data : "");
+			i = 20000;
+		}
+		free(want);
+		free(f);
+		free(full);
+		free(map);
+		map = NULL;
+	}
+	ok(none > 1000, "%zu of 20000 without a map", none);
+	is_int(bad, 0, "match form, fold and map as the two passes give");
+	buf_done(&b);
+	buf_done(&norm);
+	buf_done(&fold);
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_fold_words();
+	test_normal_quick();
+	test_fold_buf();
+	test_match_fold();
 	test_offsets();
 	test_nul_and_garbage();
 	test_huge();
