@@ -47,6 +47,13 @@
 /* Between two words of a phrase: blanks and dashes, whatever kind. */
 #define PHRASE_GAP	"[\\s\\-\\x{00A0}\\x{2010}-\\x{2015}\\x{2212}]"
 #define WORD_CHAR	"[\\p{L}\\p{N}\\p{M}]"
+/*
+ * Before a literal in a term's lits: every match of that phrase or regex
+ * alternative starts a word there (the phrase's word edge, or \b), so a
+ * place where a letter comes right before it cannot start one.  No folded
+ * text holds this byte (the clean-up drops controls).
+ */
+#define LIT_EDGE	'\x01'
 
 #define QUERY_NEAR_MAX		1000	/* NEAR/n: the largest n */
 
@@ -139,6 +146,7 @@ struct watchlist {
 	size_t n_lits;
 	uint32_t *group_term;		/* by group: its term */
 	uint32_t *group_need;		/* by group: its distinct words */
+	bool *group_edge;		/* by group: it starts a word */
 	size_t n_groups;
 	uint32_t *always;		/* terms the prefilter cannot rule out */
 	size_t n_always;
@@ -333,7 +341,7 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 	struct buf lit;
 	const char *p, *prev_last = NULL;
 	size_t prev_last_n = 0;
-	bool first = true, trunc = false;
+	bool first = true, trunc = false, edge = false;
 
 	if (!norm)
 		return -ENOMEM;
@@ -372,6 +380,7 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 				(void)buf_adds(out, "(?=");
 				word_add(out, p, cn);
 				(void)buf_adds(out, ")(?<!" WORD_CHAR ")");
+				edge = true;
 			}
 		} else {
 			bool tight = char_is(rd, rd->re_nospace, prev_last,
@@ -404,7 +413,10 @@ phrase_compile(struct reader *rd, const char *phrase, unsigned line,
 	if (!trunc && char_is(rd, rd->re_word, prev_last, prev_last_n) &&
 	    !char_is(rd, rd->re_nospace, prev_last, prev_last_n))
 		(void)buf_adds(out, "(?!" WORD_CHAR ")");
-	*ret_lit = buf_steal(&lit);
+	*ret_lit = edge ? xasprintf("%c%s", LIT_EDGE, lit.data ? lit.data :
+	    "") : buf_steal(&lit);
+	if (edge)
+		buf_done(&lit);
 	return 0;
 }
 
@@ -504,7 +516,8 @@ re_group_close(const char *re, size_t i, size_t e)
 	return 0;
 }
 
-static bool re_prefixes(const char *re, size_t a, size_t e, char ***lits);
+static bool re_prefixes(const char *re, size_t a, size_t e, bool edge,
+    char ***lits);
 
 /* ASCII punctuation: escaped, it stands for itself. */
 static bool
@@ -552,13 +565,19 @@ re_lookaround(const char *s, size_t n)
 	    (strncmp(s, "(?<=", 4) == 0 || strncmp(s, "(?<!", 4) == 0));
 }
 
-/* The literal that alternative re[i..e) starts with, pushed folded. */
+/*
+ * The literal that alternative re[i..e) starts with, pushed folded; after
+ * LIT_EDGE when \b comes before it (here or, edge, around its group) and
+ * its first character is a letter or digit: a match there starts at a
+ * word's start.
+ */
 static bool
-re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
+re_alt_prefix(const char *re, size_t i, size_t e, bool edge, char ***lits)
 {
 	static const char *const groups[] = { "(?:", "(?i:", "(?-i:" };
 	struct buf lit;
 	char *norm, *fold;
+	unsigned char c0;
 	size_t k;
 
 	/* zero-width first: ^, \b, look-ahead and look-behind groups */
@@ -567,9 +586,10 @@ re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
 
 		if (i < e && re[i] == '^')
 			i++;
-		else if (i + 1 < e && re[i] == '\\' && re[i + 1] == 'b')
+		else if (i + 1 < e && re[i] == '\\' && re[i + 1] == 'b') {
 			i += 2;
-		else if (re_lookaround(re + i, e - i)) {
+			edge = true;
+		} else if (re_lookaround(re + i, e - i)) {
 			close = re_group_close(re, i, e);
 			if (close == 0 || (close + 1 < e &&
 			    strchr("?*+{", re[close + 1])))
@@ -587,7 +607,7 @@ re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
 		for (k = 0; k < ELEMENTSOF(groups); k++)
 			if (strncmp(re + i, groups[k], strlen(groups[k])) == 0)
 				return re_prefixes(re, i + strlen(groups[k]),
-				    close, lits);
+				    close, edge, lits);
 		return false;
 	}
 	buf_init(&lit, 0);
@@ -621,6 +641,10 @@ re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
 		buf_done(&lit);
 		return false;
 	}
+	/* \b before a letter or digit (Unicode, PCRE2_UCP): a word start */
+	c0 = (unsigned char)lit.data[0];
+	edge = edge && (c0 >= 0x80 || (c0 >= 'a' && c0 <= 'z') ||
+	    (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9'));
 	norm = text_normalise(lit.data, lit.len);
 	buf_done(&lit);
 	if (!norm)
@@ -631,13 +655,20 @@ re_alt_prefix(const char *re, size_t i, size_t e, char ***lits)
 		free(fold);
 		return false;
 	}
+	if (edge) {
+		char *marked = xasprintf("%c%s", LIT_EDGE, fold);
+
+		free(fold);
+		fold = marked;
+	}
 	(void)strv_push(lits, fold);
 	return true;
 }
 
-/* The literals of each top-level alternative of re[a..e). */
+/* The literals of each top-level alternative of re[a..e) (edge: a \b
+ * comes before the group they are in). */
 static bool
-re_prefixes(const char *re, size_t a, size_t e, char ***lits)
+re_prefixes(const char *re, size_t a, size_t e, bool edge, char ***lits)
 {
 	size_t i = a, start = a;
 	unsigned depth = 0;
@@ -659,7 +690,7 @@ re_prefixes(const char *re, size_t a, size_t e, char ***lits)
 		else if (i < e && re[i] == ')' && depth > 0)
 			depth--;
 		else if (i == e || (re[i] == '|' && depth == 0)) {
-			if (!re_alt_prefix(re, start, i, lits))
+			if (!re_alt_prefix(re, start, i, edge, lits))
 				return false;
 			start = i + 1;
 		}
@@ -668,7 +699,8 @@ re_prefixes(const char *re, size_t a, size_t e, char ***lits)
 }
 
 /* The folded literals one of which every match of re starts with, or
- * NULL when the pattern is outside the subset re_alt_prefix() reads. */
+ * NULL when the pattern is outside the subset re_alt_prefix() reads.
+ * Those that start a word wherever they match come after LIT_EDGE. */
 static char **
 regex_literals(const char *re)
 {
@@ -684,7 +716,7 @@ regex_literals(const char *re)
 		if (memchr(p + 2, 'x', n))
 			return NULL;
 	}
-	if (!re_prefixes(re, 0, strlen(re), &lits)) {
+	if (!re_prefixes(re, 0, strlen(re), false, &lits)) {
 		strv_free(lits);
 		return NULL;
 	}
@@ -722,7 +754,8 @@ term_key(struct reader *rd, struct term *t, const char *key,
 			v = xstrdup(value);
 		buf_init(&phrase, 0);
 		if (phrase_compile(rd, v, line, &phrase, &lit) == 0) {
-			bool free_part = !lit || !*lit;
+			bool free_part = !lit || !*lit ||
+			    (lit[0] == LIT_EDGE && !lit[1]);
 
 			if (!free_part)
 				strv_push(&t->lits, lit);
@@ -1754,6 +1787,7 @@ watchlist_free(struct watchlist *w)
 	free(w->lg);
 	free(w->group_term);
 	free(w->group_need);
+	free(w->group_edge);
 	free(w->always);
 	scratch_free(w->x);
 	free(w->name);
@@ -1883,7 +1917,8 @@ prefilter_make(struct watchlist *w)
 		if (!t->lits || (t->always && !t->code_at))
 			continue;
 		for (j = 0; t->lits[j]; j++) {
-			char **words = strv_split(t->lits[j], "\n");
+			bool edge = t->lits[j][0] == LIT_EDGE;
+			char **words = strv_split(t->lits[j] + edge, "\n");
 			uint32_t need = 0;
 			size_t k, m;
 
@@ -1911,7 +1946,10 @@ prefilter_make(struct watchlist *w)
 			    (w->n_groups + 1) * sizeof(*w->group_term));
 			w->group_need = xrealloc(w->group_need,
 			    (w->n_groups + 1) * sizeof(*w->group_need));
+			w->group_edge = xrealloc(w->group_edge,
+			    (w->n_groups + 1) * sizeof(*w->group_edge));
 			w->group_term[w->n_groups] = (uint32_t)i;
+			w->group_edge[w->n_groups] = edge;
 			w->group_need[w->n_groups++] = need;
 		}
 	}
@@ -2736,8 +2774,38 @@ watchset_scan(const struct watchset *s,
  * ran), with the places their phrases may start in x->anchors, and those
  * it cannot rule out.
  */
+/*
+ * Is the character before text[at] certainly a letter or a digit, for
+ * PCRE2's \b (with PCRE2_UCP) and for WORD_CHAR alike?  ASCII letters and
+ * digits, and the letters of Latin-1, Latin Extended-A, Greek and
+ * Cyrillic, which no Unicode version disagrees on.  Anything else is
+ * false, which only keeps an anchor that may not be needed.  text is
+ * valid UTF-8 (the match form).
+ */
+static bool
+word_before(const char *text, size_t at)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	uint32_t c;
+
+	if (at == 0)
+		return false;
+	c = p[at - 1];
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+	if (at < 2 || (c & 0xc0) != 0x80 || p[at - 2] < 0xc2 ||
+	    p[at - 2] > 0xdf)
+		return false;		/* only two-byte characters */
+	c = (uint32_t)(p[at - 2] & 0x1f) << 6 | (c & 0x3f);
+	return (c >= 0xc0 && c <= 0x17f && c != 0xd7 && c != 0xf7) ||
+	    (c >= 0x391 && c <= 0x3c9 && c != 0x3a2) ||
+	    (c >= 0x400 && c <= 0x45f);
+}
+
 static void
-candidates(const struct watchset *s, struct scratch *x)
+candidates(const struct watchset *s, struct scratch *x,
+    const char *const text[HIT_FIELD_MAX])
 {
 	const struct watchlist *w = x->w;
 	size_t i;
@@ -2769,6 +2837,10 @@ candidates(const struct watchset *s, struct scratch *x)
 			if (!(w->lg[k] & 1))
 				break;		/* not a first word, nor the rest */
 			if (x->have[g] < w->group_need[g])
+				continue;
+			/* a word start cannot follow a letter */
+			if (w->group_edge[g] && word_before(text[o->field],
+			    o->start))
 				continue;
 			if (x->n_anchors == x->alloc_anchors) {
 				x->alloc_anchors = x->alloc_anchors ?
@@ -2887,7 +2959,7 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 
 	if (w->n_terms == 0 || !x)
 		return;
-	candidates(s, x);
+	candidates(s, x, text);
 	slots = x->slots;
 	all = x->all;
 	for (i = 0; i < x->n_cand; i++) {

@@ -712,6 +712,9 @@ static const char mixed_watch[] =
 	"[alert \"spread\"]\nquery = spread\n"
 	"[alert \"groups\"]\nquery = groups\n"
 	"[alert \"rec\"]\nquery = rec\n"
+	"[term edge]\nregex = \\bот\\s+добычи\\s+до\\s+магнит\\w*\n"
+	"match = rare earth\n"
+	"[alert \"edge\"]\nquery = edge\n"
 	"[term lan]\nmatch = lanthanum\n"
 	"[alert \"lan\"]\nquery = lan\n";
 
@@ -807,6 +810,14 @@ static const struct {
 	{ "ree", "rees", NULL, NULL },
 	{ "us", "The US, the U.S. and Americans in USA", NULL,
 	    "0:4-6 0:12-16 0:21-30 0:34-37" },
+	/* word starts: after letters (Latin, Greek, Cyrillic), digits, '_'
+	 * and a combining mark the prefilter keeps or drops the place; the
+	 * naive run (run()) must agree either way */
+	{ "us", "focus on US, thus USA", "5US αUS _US жUS éUS x\xcc\x81US",
+	    "0:9-11 0:18-21 1:26-28" },
+	{ "edge", "работает от добычи до магнитов",
+	    "Rare Earth, bRare Earth, _Rare Earth", "0:17-56 1:0-10 1:26-36" },
+	{ "edge", "ёот добычи до магнита, 1от добычи до магнита", NULL, NULL },
 	{ "spread", "the world cup final", "world cup, cup final",
 	    "0:0-9 0:10-19 1:0-9 1:11-20" },
 	{ "groups", "abc def xyz abcdef", NULL,
