@@ -556,6 +556,29 @@ re_lit_char(const char *s, size_t n, size_t *ret_n)
 	return false;
 }
 
+/*
+ * The character at p (n bytes, n > 0) when it is certainly a letter or a
+ * digit to PCRE2 (with PCRE2_UCP) and to WORD_CHAR alike, else -1: ASCII
+ * letters and digits, the letters of Latin-1, Latin Extended-A, Greek and
+ * Cyrillic, which no Unicode version disagrees on.  Two-byte characters
+ * only.
+ */
+static int32_t
+word_cp(const unsigned char *p, size_t n)
+{
+	uint32_t c = p[0];
+
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ? (int32_t)c : -1;
+	if (n < 2 || c < 0xc2 || c > 0xdf || (p[1] & 0xc0) != 0x80)
+		return -1;
+	c = (c & 0x1f) << 6 | (p[1] & 0x3f);
+	return (c >= 0xc0 && c <= 0x17f && c != 0xd7 && c != 0xf7) ||
+	    (c >= 0x391 && c <= 0x3c9 && c != 0x3a2) ||
+	    (c >= 0x400 && c <= 0x45f) ? (int32_t)c : -1;
+}
+
 /* Does s (n bytes) open a look-ahead or look-behind group? */
 static bool
 re_lookaround(const char *s, size_t n)
@@ -577,7 +600,7 @@ re_alt_prefix(const char *re, size_t i, size_t e, bool edge, char ***lits)
 	static const char *const groups[] = { "(?:", "(?i:", "(?-i:" };
 	struct buf lit;
 	char *norm, *fold;
-	unsigned char c0;
+	int32_t c0;
 	size_t k;
 
 	/* zero-width first: ^, \b, look-ahead and look-behind groups */
@@ -641,10 +664,14 @@ re_alt_prefix(const char *re, size_t i, size_t e, bool edge, char ***lits)
 		buf_done(&lit);
 		return false;
 	}
-	/* \b before a letter or digit (Unicode, PCRE2_UCP): a word start */
-	c0 = (unsigned char)lit.data[0];
-	edge = edge && (c0 >= 0x80 || (c0 >= 'a' && c0 <= 'z') ||
-	    (c0 >= 'A' && c0 <= 'Z') || (c0 >= '0' && c0 <= '9'));
+	/*
+	 * \b before a letter or digit: a word start, so no letter or digit
+	 * comes before it.  Only for characters word_cp() is sure of, and
+	 * not iota, which matches U+0345 (a combining mark, no \w) without
+	 * case: \bιου matches in "K\u0345ου".
+	 */
+	c0 = word_cp((const unsigned char *)lit.data, lit.len);
+	edge = edge && c0 >= 0 && c0 != 0x399 && c0 != 0x3b9;
 	norm = text_normalise(lit.data, lit.len);
 	buf_done(&lit);
 	if (!norm)
@@ -2775,32 +2802,21 @@ watchset_scan(const struct watchset *s,
  * it cannot rule out.
  */
 /*
- * Is the character before text[at] certainly a letter or a digit, for
- * PCRE2's \b (with PCRE2_UCP) and for WORD_CHAR alike?  ASCII letters and
- * digits, and the letters of Latin-1, Latin Extended-A, Greek and
- * Cyrillic, which no Unicode version disagrees on.  Anything else is
- * false, which only keeps an anchor that may not be needed.  text is
- * valid UTF-8 (the match form).
+ * Is the character before text[at] certainly a letter or a digit (see
+ * word_cp())?  Anything else is false, which only keeps an anchor that
+ * may not be needed.  text is valid UTF-8 (the match form): two bytes
+ * before at that word_cp() takes are a whole character.
  */
 static bool
 word_before(const char *text, size_t at)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	uint32_t c;
 
 	if (at == 0)
 		return false;
-	c = p[at - 1];
-	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9');
-	if (at < 2 || (c & 0xc0) != 0x80 || p[at - 2] < 0xc2 ||
-	    p[at - 2] > 0xdf)
-		return false;		/* only two-byte characters */
-	c = (uint32_t)(p[at - 2] & 0x1f) << 6 | (c & 0x3f);
-	return (c >= 0xc0 && c <= 0x17f && c != 0xd7 && c != 0xf7) ||
-	    (c >= 0x391 && c <= 0x3c9 && c != 0x3a2) ||
-	    (c >= 0x400 && c <= 0x45f);
+	if (p[at - 1] < 0x80)
+		return word_cp(p + at - 1, 1) >= 0;
+	return at >= 2 && word_cp(p + at - 2, 2) >= 0;
 }
 
 static void

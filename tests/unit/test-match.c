@@ -712,6 +712,8 @@ static const char mixed_watch[] =
 	"[alert \"spread\"]\nquery = spread\n"
 	"[alert \"groups\"]\nquery = groups\n"
 	"[alert \"rec\"]\nquery = rec\n"
+	"[term odd]\nregex = \\bιου\nregex = \\b͵α\nregex = \\b҂а\n"
+	"[alert \"odd\"]\nquery = odd\n"
 	"[term edge]\nregex = \\bот\\s+добычи\\s+до\\s+магнит\\w*\n"
 	"match = rare earth\n"
 	"[alert \"edge\"]\nquery = edge\n"
@@ -818,6 +820,10 @@ static const struct {
 	{ "edge", "работает от добычи до магнитов",
 	    "Rare Earth, bRare Earth, _Rare Earth", "0:17-56 1:0-10 1:26-36" },
 	{ "edge", "ёот добычи до магнита, 1от добычи до магнита", NULL, NULL },
+	/* \b before a character that is no sure letter (͵ ҂), or that
+	 * matches a combining mark without case (ι and U+0345): the match
+	 * follows a letter or digit */
+	{ "odd", "K\xcd\x85ου, 5͵α, 5҂а", "K ιου", "0:1-7 0:10-14 0:17-21 1:2-8" },
 	{ "spread", "the world cup final", "world cup, cup final",
 	    "0:0-9 0:10-19 1:0-9 1:11-20" },
 	{ "groups", "abc def xyz abcdef", NULL,
