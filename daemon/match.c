@@ -109,7 +109,7 @@ struct term {
 	bool jit;			/* JIT wanted and working */
 	bool code_jit;			/* code JIT compiled */
 	char *key;			/* its pattern, for twins */
-	uint32_t twin;			/* its place in the set's twins or
+	uint32_t twin;			/* its number in a work's twins[] or
 					 * TWIN_NONE */
 };
 
@@ -150,10 +150,7 @@ struct watchlist {
 	size_t n_groups;
 	uint32_t *always;		/* terms the prefilter cannot rule out */
 	size_t n_always;
-	struct scratch *x;		/* working memory of match_entry() */
 };
-
-static void scratch_free(struct scratch *x);
 
 /*
  * Terms that the prefilter cannot rule out, which run on every entry, are
@@ -175,30 +172,46 @@ struct list_lit {
 	uint32_t lit;
 };
 
-/* What the set's lists share, built when the first entry after an add
- * is matched (so that adding many lists stays linear). */
+/*
+ * What the set's lists share, built by watchset_prepare() or when the
+ * first entry after an add is matched (so that adding many lists stays
+ * linear); only read while matching.
+ */
 struct set_index {
 	bool stale;			/* a list was added since */
 	struct prefilter *pf;		/* the literals of all lists */
 	uint32_t *ll_start;		/* by its literal: its run in ll[] */
 	struct list_lit *ll;
-	struct twin *twins;		/* working memory of match_entry() */
-	size_t n_twins;
-	/* match_entry()'s text, kept from one entry to the next (up to
-	 * MATCH_KEEP_BYTES each) */
-	struct buf join;		/* summary and content */
-	struct buf norm[HIT_FIELD_MAX];	/* match forms unlike the text */
-	struct buf fold[HIT_FIELD_MAX];
-	pcre2_match_data *md;
+	size_t n_twins;			/* terms' twin numbers count up to */
+	struct match_work *own;		/* match_entry()'s work, or NULL */
 };
 
 struct watchset {
 	struct watchlist **lists;
 	size_t n;
 	struct set_index *ix;
-	pcre2_match_context *mctx;
-	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 	bool naive;			/* every term on every entry (bench) */
+};
+
+struct scratch;
+
+/*
+ * Everything match_entry() writes while it matches one entry: one per
+ * thread, made for one state of a set (its lists and twins).
+ */
+struct match_work {
+	struct scratch *x;		/* by list */
+	size_t n_lists;
+	struct twin *twins;		/* by twin number */
+	size_t n_twins;
+	/* the entry's text, kept from one entry to the next (up to
+	 * MATCH_KEEP_BYTES each) */
+	struct buf join;		/* summary and content */
+	struct buf norm[HIT_FIELD_MAX];	/* match forms unlike the text */
+	struct buf fold[HIT_FIELD_MAX];
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;	/* the limits, the JIT stack */
+	pcre2_jit_stack *jit_stack;	/* NULL without JIT */
 };
 
 /* What one term found in one entry. */
@@ -1816,7 +1829,6 @@ watchlist_free(struct watchlist *w)
 	free(w->group_need);
 	free(w->group_edge);
 	free(w->always);
-	scratch_free(w->x);
 	free(w->name);
 	free(w->title);
 	free(w);
@@ -1836,8 +1848,8 @@ struct occurrence {
 };
 
 /*
- * What match_entry() works with for one watchlist, allocated once and
- * left clean after each entry (so one thread at a time per watchset).
+ * What match_entry() works with for one watchlist of the set, part of a
+ * struct match_work (one per thread) and left clean after each entry.
  */
 struct scratch {
 	const struct watchlist *w;
@@ -1867,10 +1879,9 @@ struct scratch {
 
 #define SLOT_NONE	UINT32_MAX
 
-static struct scratch *
-scratch_new(const struct watchlist *w)
+static void
+scratch_init(struct scratch *x, const struct watchlist *w)
 {
-	struct scratch *x = xcalloc(1, sizeof(*x));
 	size_t i;
 
 	x->w = w;
@@ -1888,14 +1899,11 @@ scratch_new(const struct watchlist *w)
 	x->matched = xcalloc(w->n_terms + 1, sizeof(bool));
 	x->slots = xcalloc(w->n_terms + 1, sizeof(*x->slots));
 	x->all = xcalloc(w->n_terms + 1, sizeof(*x->all));
-	return x;
 }
 
 static void
-scratch_free(struct scratch *x)
+scratch_done(struct scratch *x)
 {
-	if (!x)
-		return;
 	free(x->lit_seen);
 	free(x->lits_found);
 	free(x->have);
@@ -1910,7 +1918,6 @@ scratch_free(struct scratch *x)
 	free(x->matched);
 	free(x->slots);
 	free(x->all);
-	free(x);
 }
 
 /* A new literal, numbered n_lits. */
@@ -2001,7 +2008,6 @@ prefilter_make(struct watchlist *w)
 	}
 	free(trip_lit);
 	free(trip_val);
-	w->x = scratch_new(w);
 }
 
 static pcre2_code *
@@ -2210,28 +2216,8 @@ struct watchset *
 watchset_new(void)
 {
 	struct watchset *s = xcalloc(1, sizeof(*s));
-	unsigned f;
 
 	s->ix = xcalloc(1, sizeof(*s->ix));
-	buf_init(&s->ix->join, 0);
-	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		buf_init(&s->ix->norm[f], 0);
-		buf_init(&s->ix->fold[f], 0);
-	}
-	s->mctx = pcre2_match_context_create(NULL);
-	if (!s->mctx) {
-		free(s->ix);
-		free(s);
-		return NULL;
-	}
-	(void)pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
-	(void)pcre2_set_depth_limit(s->mctx, MATCH_DEPTH_LIMIT);
-	(void)pcre2_set_heap_limit(s->mctx, MATCH_HEAP_LIMIT_KIB);
-	/* NULL when PCRE2 has no JIT: then the default stack is unused */
-	s->jit_stack = pcre2_jit_stack_create((size_t)32 * 1024, MATCH_JIT_STACK_MAX,
-	    NULL);
-	if (s->jit_stack)
-		pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
 	return s;
 }
 
@@ -2248,18 +2234,8 @@ watchset_free(struct watchset *s)
 	prefilter_free(s->ix->pf);
 	free(s->ix->ll_start);
 	free(s->ix->ll);
-	for (i = 0; i < s->ix->n_twins; i++)
-		free(s->ix->twins[i].spans);
-	free(s->ix->twins);
-	buf_done(&s->ix->join);
-	for (i = 0; i < HIT_FIELD_MAX; i++) {
-		buf_done(&s->ix->norm[i]);
-		buf_done(&s->ix->fold[i]);
-	}
-	pcre2_match_data_free(s->ix->md);
+	match_work_free(s->ix->own);
 	free(s->ix);
-	pcre2_jit_stack_free(s->jit_stack);
-	pcre2_match_context_free(s->mctx);
 	free(s);
 }
 
@@ -2328,10 +2304,6 @@ watchset_twins(const struct watchset *s)
 	struct term **v = NULL;
 	size_t n = 0, i, j, k;
 
-	for (i = 0; i < s->ix->n_twins; i++)
-		free(s->ix->twins[i].spans);
-	free(s->ix->twins);
-	s->ix->twins = NULL;
 	s->ix->n_twins = 0;
 	for (i = 0; i < s->n; i++)
 		n += s->lists[i]->n_terms;
@@ -2356,8 +2328,85 @@ watchset_twins(const struct watchset *s)
 			v[k]->twin = (uint32_t)s->ix->n_twins;
 		s->ix->n_twins++;
 	}
-	s->ix->twins = xcalloc(s->ix->n_twins + 1, sizeof(*s->ix->twins));
 	free(v);
+}
+
+/* The set's automaton and twins as its lists are now. */
+static void
+watchset_build(const struct watchset *s)
+{
+	if (!s->ix->stale)
+		return;
+	watchset_prefilter(s);
+	watchset_twins(s);
+	s->ix->stale = false;
+}
+
+int
+watchset_prepare(struct watchset *s)
+{
+	watchset_build(s);
+	return 0;
+}
+
+struct match_work *
+match_work_new(const struct watchset *s)
+{
+	struct match_work *mw = xcalloc(1, sizeof(*mw));
+	size_t i;
+	unsigned f;
+
+	buf_init(&mw->join, 0);
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		buf_init(&mw->norm[f], 0);
+		buf_init(&mw->fold[f], 0);
+	}
+	mw->x = xcalloc(s->n + 1, sizeof(*mw->x));
+	for (i = 0; i < s->n; i++)
+		scratch_init(&mw->x[i], s->lists[i]);
+	mw->n_lists = s->n;
+	mw->n_twins = s->ix->n_twins;
+	mw->twins = xcalloc(mw->n_twins + 1, sizeof(*mw->twins));
+	mw->md = pcre2_match_data_create(1, NULL);
+	mw->mctx = pcre2_match_context_create(NULL);
+	if (!mw->md || !mw->mctx) {
+		match_work_free(mw);
+		return NULL;
+	}
+	(void)pcre2_set_match_limit(mw->mctx, MATCH_LIMIT);
+	(void)pcre2_set_depth_limit(mw->mctx, MATCH_DEPTH_LIMIT);
+	(void)pcre2_set_heap_limit(mw->mctx, MATCH_HEAP_LIMIT_KIB);
+	/* NULL when PCRE2 has no JIT: then the default stack is unused */
+	mw->jit_stack = pcre2_jit_stack_create((size_t)32 * 1024,
+	    MATCH_JIT_STACK_MAX, NULL);
+	if (mw->jit_stack)
+		pcre2_jit_stack_assign(mw->mctx, NULL, mw->jit_stack);
+	return mw;
+}
+
+void
+match_work_free(struct match_work *mw)
+{
+	size_t i;
+	unsigned f;
+
+	if (!mw)
+		return;
+	for (i = 0; i < mw->n_lists; i++)
+		scratch_done(&mw->x[i]);
+	free(mw->x);
+	for (i = 0; i < mw->n_twins; i++)
+		free(mw->twins[i].spans);
+	free(mw->twins);
+	buf_done(&mw->join);
+	for (f = 0; f < HIT_FIELD_MAX; f++) {
+		buf_done(&mw->norm[f]);
+		buf_done(&mw->fold[f]);
+	}
+	pcre2_match_data_free(mw->md);
+	pcre2_jit_stack_free(mw->jit_stack);
+	pcre2_match_context_free(mw->mctx);
+	free(mw);
 }
 
 int
@@ -2403,8 +2452,8 @@ span_grow(struct hit_span *v, size_t n)
 
 /* All non-empty matches of t in text; false when a limit was hit. */
 static bool
-term_run(const struct watchset *s, const struct term *t, const char *text,
-    size_t len, enum hit_field field, pcre2_match_data *md,
+term_run(const struct match_work *mw, const struct term *t,
+    const char *text, size_t len, enum hit_field field,
     struct term_found *f)
 {
 	size_t start = 0;
@@ -2414,13 +2463,13 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
 		size_t a, b;
 		int rc;
 
-		rc = pcre2_match(t->code, (PCRE2_SPTR)text, len, start, 0, md,
-		    s->mctx);
+		rc = pcre2_match(t->code, (PCRE2_SPTR)text, len, start, 0,
+		    mw->md, mw->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return true;
 		if (rc < 0)
 			return !limit_error(rc);	/* others: no match */
-		ov = pcre2_get_ovector_pointer(md);
+		ov = pcre2_get_ovector_pointer(mw->md);
 		a = ov[0];
 		b = ov[1];
 		if (b > a) {
@@ -2453,19 +2502,18 @@ term_run(const struct watchset *s, const struct term *t, const char *text,
  * when nowhere.  False when a limit was hit.
  */
 static bool
-free_next(const struct watchset *s, const struct term *t, size_t k,
-    const char *text, size_t len, size_t start, pcre2_match_data *md,
-    size_t *fr)
+free_next(const struct match_work *mw, const struct term *t, size_t k,
+    const char *text, size_t len, size_t start, size_t *fr)
 {
 	int rc;
 
 	fr[k] = SIZE_MAX;
 	if (start > len)
 		return true;
-	rc = pcre2_match(t->code_free[k], (PCRE2_SPTR)text, len, start, 0, md,
-	    s->mctx);
+	rc = pcre2_match(t->code_free[k], (PCRE2_SPTR)text, len, start, 0,
+	    mw->md, mw->mctx);
 	if (rc >= 0)
-		fr[k] = pcre2_get_ovector_pointer(md)[0];
+		fr[k] = pcre2_get_ovector_pointer(mw->md)[0];
 	else if (limit_error(rc))
 		return false;
 	return true;
@@ -2478,16 +2526,15 @@ free_next(const struct watchset *s, const struct term *t, size_t k,
  * match can start anywhere else.
  */
 static bool
-term_run_at(const struct watchset *s, const struct term *t,
+term_run_at(const struct match_work *mw, const struct term *t,
     const char *text, size_t len, enum hit_field field,
-    pcre2_match_data *md, struct term_found *f, const struct anchor *at,
-    size_t n_at)
+    struct term_found *f, const struct anchor *at, size_t n_at)
 {
 	size_t fr[TERM_FREE_MAX];	/* where each free part matches next */
 	size_t i = 0, k, cur = 0;
 
 	for (k = 0; k < t->n_free; k++)
-		if (!free_next(s, t, k, text, len, 0, md, fr))
+		if (!free_next(mw, t, k, text, len, 0, fr))
 			return false;
 	while (f->n_field[field] < MATCH_MAX_SPANS) {
 		struct hit_span *sp;
@@ -2501,18 +2548,18 @@ term_run_at(const struct watchset *s, const struct term *t,
 			p = at[i].start;
 		for (k = 0; k < t->n_free; k++) {
 			if (fr[k] < cur &&
-			    !free_next(s, t, k, text, len, cur, md, fr))
+			    !free_next(mw, t, k, text, len, cur, fr))
 				return false;
 			if (fr[k] < p)
 				p = fr[k];
 		}
 		if (p > len)
 			break;
-		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len, p, 0, md,
-		    s->mctx);
+		rc = pcre2_match(t->code_at, (PCRE2_SPTR)text, len, p, 0,
+		    mw->md, mw->mctx);
 		if (rc < 0 && limit_error(rc))
 			return false;
-		ov = pcre2_get_ovector_pointer(md);
+		ov = pcre2_get_ovector_pointer(mw->md);
 		if (rc < 0 || ov[1] <= ov[0]) {
 			/* on to the next place, a character on */
 			cur = p + 1;
@@ -2761,37 +2808,44 @@ on_literal(void *ud, uint32_t lit, size_t start)
 	}
 }
 
+/* What on_set_literal() reads the set's index from and writes to. */
+struct set_scan {
+	const struct set_index *ix;
+	struct scratch *x;		/* by list */
+};
+
 /* prefilter_scan()'s callback for the watchset: to each list's. */
 static void
 on_set_literal(void *ud, uint32_t lit, size_t start)
 {
-	const struct watchset *s = ud;
+	const struct set_scan *sc = ud;
+	const struct set_index *ix = sc->ix;
 	uint32_t k;
 
-	for (k = s->ix->ll_start[lit]; k < s->ix->ll_start[lit + 1]; k++)
-		on_literal(s->lists[s->ix->ll[k].list]->x, s->ix->ll[k].lit, start);
+	for (k = ix->ll_start[lit]; k < ix->ll_start[lit + 1]; k++)
+		on_literal(&sc->x[ix->ll[k].list], ix->ll[k].lit, start);
 }
 
 /* Every literal of every list in the folded fields, to each scratch. */
 static void
-watchset_scan(const struct watchset *s,
+watchset_scan(const struct watchset *s, struct match_work *mw,
     const char *const fold[HIT_FIELD_MAX],
     const size_t fold_len[HIT_FIELD_MAX],
     const uint32_t *const map[HIT_FIELD_MAX])
 {
+	struct set_scan sc = { s->ix, mw->x };
 	size_t i;
 	unsigned f;
 
 	if (!s->ix->pf)
 		return;
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
-		for (i = 0; i < s->n; i++)
-			if (s->lists[i]->x) {
-				s->lists[i]->x->field = f;
-				s->lists[i]->x->map = map[f];
-			}
+		for (i = 0; i < mw->n_lists; i++) {
+			mw->x[i].field = f;
+			mw->x[i].map = map[f];
+		}
 		prefilter_scan(s->ix->pf, fold[f], fold_len[f], on_set_literal,
-		    (void *)s);
+		    &sc);
 	}
 }
 
@@ -2906,10 +2960,10 @@ scratch_reset(struct scratch *x)
 /* What t finds in the fields, with its anchors (sorted by field) when it
  * runs anchored; false when over a limit. */
 static bool
-term_find(const struct watchset *s, const struct term *t,
-    const char *const text[HIT_FIELD_MAX],
-    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
-    struct term_found *tf, const struct anchor *at, size_t n_at)
+term_find(const struct watchset *s, const struct match_work *mw,
+    const struct term *t, const char *const text[HIT_FIELD_MAX],
+    const size_t text_len[HIT_FIELD_MAX], struct term_found *tf,
+    const struct anchor *at, size_t n_at)
 {
 	size_t b = 0, e;
 	unsigned f;
@@ -2918,17 +2972,17 @@ term_find(const struct watchset *s, const struct term *t,
 		bool fine;
 
 		if (s->naive || !t->code_at)
-			fine = term_run(s, t, text[f], text_len[f],
-			    (enum hit_field)f, md, tf);
+			fine = term_run(mw, t, text[f], text_len[f],
+			    (enum hit_field)f, tf);
 		else {
 			while (b < n_at && at[b].field < f)
 				b++;
 			e = b;
 			while (e < n_at && at[e].field == f)
 				e++;
-			fine = term_run_at(s, t, text[f], text_len[f],
-			    (enum hit_field)f, md, tf,
-			    e > b ? at + b : NULL, e - b);
+			fine = term_run_at(mw, t, text[f], text_len[f],
+			    (enum hit_field)f, tf, e > b ? at + b : NULL,
+			    e - b);
 		}
 		if (!fine)
 			return false;
@@ -2963,17 +3017,16 @@ twin_take(const struct twin *tw, struct term_found *tf)
 }
 
 static void
-watchlist_match(const struct watchset *s, const struct watchlist *w,
-    const char *const text[HIT_FIELD_MAX],
-    const size_t text_len[HIT_FIELD_MAX], pcre2_match_data *md,
-    struct hits *h, bool *limited)
+watchlist_match(const struct watchset *s, struct match_work *mw,
+    struct scratch *x, const char *const text[HIT_FIELD_MAX],
+    const size_t text_len[HIT_FIELD_MAX], struct hits *h, bool *limited)
 {
-	struct scratch *x = w->x;
+	const struct watchlist *w = x->w;
 	struct term_found *slots;
 	unsigned *all;
 	size_t i, n_all = 0, n_slots = 0, a = 0;
 
-	if (w->n_terms == 0 || !x)
+	if (w->n_terms == 0)
 		return;
 	candidates(s, x, text);
 	slots = x->slots;
@@ -2992,16 +3045,16 @@ watchlist_match(const struct watchset *s, const struct watchlist *w,
 		if (!t->code)
 			continue;
 		if (!s->naive && t->twin != TWIN_NONE &&
-		    s->ix->twins[t->twin].done)
-			twin_take(&s->ix->twins[t->twin], tf);
-		else if (!term_find(s, t, text, text_len, md, tf,
+		    mw->twins[t->twin].done)
+			twin_take(&mw->twins[t->twin], tf);
+		else if (!term_find(s, mw, t, text, text_len, tf,
 		    a_end > a ? x->anchors + a : NULL, a_end - a)) {
 			/* over its limits: no match at all */
 			*limited = true;
 			free(tf->spans);
 			memset(tf, 0, sizeof(*tf));
 		} else if (!s->naive && t->twin != TWIN_NONE)
-			twin_keep(&s->ix->twins[t->twin], tf);
+			twin_keep(&mw->twins[t->twin], tf);
 		if (tf->n_spans > 0) {
 			x->found[x->cand[i]] = tf;
 			n_slots++;
@@ -3140,10 +3193,9 @@ buf_trim(struct buf *b)
 }
 
 int
-match_entry(const struct watchset *s, const struct entry *e,
-    struct hit **ret_hits, size_t *ret_n_hits)
+match_entry_with(const struct watchset *s, struct match_work *mw,
+    const struct entry *e, struct hit **ret_hits, size_t *ret_n_hits)
 {
-	struct set_index *ix = s->ix;
 	const char *text[HIT_FIELD_MAX], *fold[HIT_FIELD_MAX];
 	uint32_t *map[HIT_FIELD_MAX] = { NULL };
 	size_t text_len[HIT_FIELD_MAX], fold_len[HIT_FIELD_MAX];
@@ -3153,10 +3205,10 @@ match_entry(const struct watchset *s, const struct entry *e,
 	unsigned f;
 	size_t i;
 
-	if (!ix->md)
-		ix->md = pcre2_match_data_create(1, NULL);
-	if (!ix->md)
-		return -ENOMEM;
+	/* a work for the set as it was, or a set not prepared since */
+	if (s->ix->stale || mw->n_lists != s->n ||
+	    mw->n_twins != s->ix->n_twins)
+		return -ESTALE;
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
 		const char *src;
 		size_t len;
@@ -3164,46 +3216,61 @@ match_entry(const struct watchset *s, const struct entry *e,
 
 		/* the match form of the field (most often its display text
 		 * as it is) and, for the prefilter, its fold */
-		src = field_text(e, (enum hit_field)f, &ix->join, &len);
+		src = field_text(e, (enum hit_field)f, &mw->join, &len);
 		fold[f] = "";
 		fold_len[f] = 0;
 		if (!s->naive) {
-			if (text_match_fold(src, len, &ix->norm[f],
-			    &ix->fold[f], &text[f], &text_len[f], &map[f]) < 0)
+			if (text_match_fold(src, len, &mw->norm[f],
+			    &mw->fold[f], &text[f], &text_len[f], &map[f]) < 0)
 				goto out;
-			fold[f] = ix->fold[f].data;
-			fold_len[f] = ix->fold[f].len;
+			fold[f] = mw->fold[f].data;
+			fold_len[f] = mw->fold[f].len;
 			continue;
 		}
-		q = text_normalise_buf(src, len, &ix->norm[f]);
+		q = text_normalise_buf(src, len, &mw->norm[f]);
 		if (q < 0)
 			goto out;
-		text[f] = q > 0 ? ix->norm[f].data : src;
-		text_len[f] = q > 0 ? ix->norm[f].len : len;
-	}
-	if (ix->stale) {
-		watchset_prefilter(s);
-		watchset_twins(s);
-		ix->stale = false;
+		text[f] = q > 0 ? mw->norm[f].data : src;
+		text_len[f] = q > 0 ? mw->norm[f].len : len;
 	}
 	if (!s->naive)
-		watchset_scan(s, fold, fold_len, (const uint32_t *const *)map);
-	for (i = 0; i < s->n; i++)
-		watchlist_match(s, s->lists[i], text, text_len, ix->md, &h,
+		watchset_scan(s, mw, fold, fold_len,
+		    (const uint32_t *const *)map);
+	for (i = 0; i < mw->n_lists; i++)
+		watchlist_match(s, mw, &mw->x[i], text, text_len, &h,
 		    &limited);
-	for (i = 0; i < ix->n_twins; i++)
-		ix->twins[i].done = false;
+	for (i = 0; i < mw->n_twins; i++)
+		mw->twins[i].done = false;
 	*ret_hits = h.v;
 	*ret_n_hits = h.n;
 	r = limited ? -ETIME : 0;
 out:
-	buf_trim(&ix->join);
+	buf_trim(&mw->join);
 	for (f = 0; f < HIT_FIELD_MAX; f++) {
 		free(map[f]);
-		buf_trim(&ix->norm[f]);
-		buf_trim(&ix->fold[f]);
+		buf_trim(&mw->norm[f]);
+		buf_trim(&mw->fold[f]);
 	}
 	return r;
+}
+
+int
+match_entry(const struct watchset *s, const struct entry *e,
+    struct hit **ret_hits, size_t *ret_n_hits)
+{
+	struct set_index *ix = s->ix;
+
+	/* built again, and a new work for it, after an add */
+	if (ix->stale) {
+		watchset_build(s);
+		match_work_free(ix->own);
+		ix->own = NULL;
+	}
+	if (!ix->own)
+		ix->own = match_work_new(s);
+	if (!ix->own)
+		return -ENOMEM;
+	return match_entry_with(s, ix->own, e, ret_hits, ret_n_hits);
 }
 
 void

@@ -9,8 +9,12 @@
  * `in = title|body|any`, `score =` and `notify =`.  With no alert, any
  * term alerts (alert name "any term").
  *
- * Matching keeps working memory in each watchlist: one thread at a time
- * per watchset (reewatchd, test, backtest and search each own theirs).
+ * Threads: a set is built and changed by one thread.  match_entry()
+ * uses a work the set keeps for itself, so one thread at a time calls it
+ * per set.  After watchset_prepare(), any number of threads may call
+ * match_entry_with() on the same set at once, each with its own struct
+ * match_work, until the set changes (watchset_add(),
+ * watchset_set_naive(), watchset_free()).
  */
 #ifndef MATCH_H
 #define MATCH_H
@@ -23,6 +27,9 @@
 
 struct watchlist;
 struct watchset;
+/* The working memory of match_entry(): one per thread that matches
+ * against a set shared with other threads. */
+struct match_work;
 
 /*
  * Compile one watchlist from INI text.  file names it in messages, which
@@ -69,6 +76,28 @@ void watchset_literals(const struct watchset *s,
  */
 int match_entry(const struct watchset *s, const struct entry *e,
     struct hit **ret_hits, size_t *ret_n_hits);
+
+/*
+ * Build now what the set otherwise builds on its first match after an
+ * add (prefilter, twins).  After it, and until the next watchset_add()
+ * or watchset_set_naive(), match_entry_with() only reads the set: any
+ * number of threads may call it at once, each with its own work.
+ * 0 or -ENOMEM.
+ */
+int watchset_prepare(struct watchset *s);
+
+/* Working memory for matching against s (after watchset_prepare());
+ * NULL when out of memory.  Valid until s changes or is freed.  A few
+ * arrays per list, the entry's text buffers, PCRE2 match data and a JIT
+ * stack; the caller frees it with match_work_free() (NULL is fine). */
+struct match_work *match_work_new(const struct watchset *s);
+void match_work_free(struct match_work *w);
+
+/* match_entry() with the caller's working memory: same result.  Reads s
+ * only; -ESTALE when s was changed after the work was made or was not
+ * prepared since its last add. */
+int match_entry_with(const struct watchset *s, struct match_work *w,
+    const struct entry *e, struct hit **ret_hits, size_t *ret_n_hits);
 
 /*
  * The match form of one field of e (title; or summary and content joined

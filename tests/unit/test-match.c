@@ -1,11 +1,13 @@
 /*
  * test-match.c: watchlists compiled and matched the way an analyst sees
  * them: which terms and alerts fire on which headlines, and the messages
- * a broken watchlist gets.  Reads tests/data/watch/; no other I/O.
+ * a broken watchlist gets; and one set shared by threads.  Reads
+ * tests/data/watch/ and watchlists/; no other I/O.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,7 +88,8 @@ show(const char *s)
 
 static unsigned prefilter_runs, prefilter_diffs;
 
-/* The hits as one string: watchlist, alert, terms and spans. */
+/* The hits as one string: watchlist, alert, score, notify, terms,
+ * snippet and spans. */
 static char *
 hits_key(const struct hit *hits, size_t n)
 {
@@ -97,8 +100,9 @@ hits_key(const struct hit *hits, size_t n)
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *t = join(hits[i].terms, ",");
 
-		(void)buf_printf(&b, "%s/%s/%s/%s:", hits[i].watchlist,
-		    hits[i].alert, t, hits[i].snippet);
+		(void)buf_printf(&b, "%s/%s/%d%s/%s/%s:", hits[i].watchlist,
+		    hits[i].alert, hits[i].score, hits[i].notify ? "!" : "",
+		    t, hits[i].snippet);
 		for (j = 0; j < hits[i].n_spans; j++)
 			(void)buf_printf(&b, " %d:%zu-%zu:%u",
 			    (int)hits[i].spans[j].field, hits[i].spans[j].start,
@@ -1088,6 +1092,233 @@ test_watchset(void)
 	watchset_free(s);
 }
 
+/* The watchlists reewatch ships, for the threads below. */
+static const char *const shipped[] = {
+	"ree-core", "ree-russia", "ree-prc", "ree-global",
+	"ree-central-asia", "ree-iea",
+};
+
+/* Sentences the entries for the threads are made of: English, Russian,
+ * Chinese, text the quick fold does not take, words of the lists above
+ * and of the twins in mixed_watch and mixed2_watch. */
+static const char *const thread_bits[] = {
+	"Rare earth prices rise as China restricts exports.",
+	"Lynas ships NdPr oxide; REE and REM production grows.",
+	"The US and Kazakhstan sign a critical minerals deal in Astana.",
+	"Tau-Ken Samruk opens a lanthanide plant, Almalyk expands.",
+	"Rare earthenware is not rare earths, nor is a rare-earth joke.",
+	"A quiet day on the markets with nothing to report.",
+	"The U.S. Department of Energy funds magnet recycling.",
+	"Lanthanum, LANTHANUM, cerium and big rare earth magnets.",
+	"alpha and beta near the Mendeleev Valley; gamma later.",
+	"REE and ree, lanthanide REEs, REE-lanthanide (a (b) c) paren.",
+	"Редкоземельные металлы: Казахстан и Узбекистан.",
+	"Росатом построит завод по производству РЗМ и РЗЭ.",
+	"Дочь Шойгу возглавила фонд; цены на редкие земли выросли.",
+	"В Средней Азии нашли лантаноиды, Навоийский горно-"
+	    "металлургический комбинат доволен.",
+	"Ничего интересного сегодня не произошло.",
+	"中国限制稀土出口，商务部发布公告。",
+	"中俄关系与俄方合作：哈萨克斯坦与中亚的稀土。",
+	"乌兹别克斯坦塔什干的稀土永磁铁。",
+	"今天没有新闻。",
+	"\xef\xac\x81nal \xef\xbc\xb2\xef\xbd\x81\xef\xbd\x92\xef\xbd\x85 "
+	    "earth & co, \xe2\x80\x9crare earth\xe2\x80\x9d \xe2\x80\x94 "
+	    "\xc2\xabредкие земли\xc2\xbb, ёлка.",
+	"İzmir, ẞẞ rare earth, ΐ Straße rare earth.",
+};
+
+#define THREADS		4
+#define THREAD_ENTRIES	200
+#define THREAD_ROUNDS	2
+
+struct thread_run {
+	const struct watchset *s;
+	const struct entry *e;
+	char *const *want;		/* by entry: the serial hits_key() */
+	const int *want_r;
+	unsigned done, differ;		/* entries matched; not as serial */
+	bool no_work;
+};
+
+/* One thread: its own work, every entry THREAD_ROUNDS times. */
+static void *
+thread_main(void *ud)
+{
+	struct thread_run *t = ud;
+	struct match_work *w = match_work_new(t->s);
+	size_t round, i;
+
+	if (!w) {
+		t->no_work = true;
+		return NULL;
+	}
+	for (round = 0; round < THREAD_ROUNDS; round++)
+		for (i = 0; i < THREAD_ENTRIES; i++) {
+			struct hit *hits = NULL;
+			size_t n = 0;
+			int r = match_entry_with(t->s, w, &t->e[i], &hits, &n);
+			char *key = r >= 0 || r == -ETIME ?
+			    hits_key(hits, n) : NULL;
+
+			t->done++;
+			if (r != t->want_r[i] || !key ||
+			    strcmp(key, t->want[i]) != 0)
+				t->differ++;
+			free(key);
+			if (r == 0 || r == -ETIME)
+				hits_free(hits, n);
+		}
+	match_work_free(w);
+	return NULL;
+}
+
+/* Entry i: a title of one or two sentences, a body of none to many (a
+ * long one now and then), sometimes as a summary and a content. */
+static void
+thread_entry(struct entry *e, size_t i, uint32_t *seed)
+{
+	struct buf title, body;
+	size_t k, n;
+
+#define NEXT() (*seed = *seed * 1103515245u + 12345u, *seed >> 16)
+	buf_init(&title, 0);
+	buf_init(&body, 0);
+	n = 1 + NEXT() % 2;
+	for (k = 0; k < n; k++)
+		(void)buf_printf(&title, "%s%s", k ? " " : "",
+		    thread_bits[NEXT() % ELEMENTSOF(thread_bits)]);
+	n = i % 5 == 0 ? 0 : i % 37 == 1 ? 250 : NEXT() % 12;
+	for (k = 0; k < n; k++)
+		(void)buf_printf(&body, "%s%s", k % 7 ? " " : "\n",
+		    thread_bits[NEXT() % ELEMENTSOF(thread_bits)]);
+#undef NEXT
+	memset(e, 0, sizeof(*e));
+	e->title.s = buf_steal(&title);
+	if (i % 3 == 0 && body.len > 0) {
+		e->summary.s = xstrdup(thread_bits[i % ELEMENTSOF(thread_bits)]);
+		e->content.s = buf_steal(&body);
+	} else if (body.len > 0)
+		e->summary.s = buf_steal(&body);
+	buf_done(&body);
+}
+
+/*
+ * The shipped watchlists and the lists with twins above in one prepared
+ * set; THREADS threads match the same entries at once, each with its own
+ * work, and must find what match_entry() found one entry at a time.
+ */
+static void
+test_threads(void)
+{
+	const char *top = getenv("top_srcdir");
+	struct watchset *s = watchset_new();
+	struct entry *e = xcalloc(THREAD_ENTRIES, sizeof(*e));
+	char **want = xcalloc(THREAD_ENTRIES, sizeof(char *));
+	int *want_r = xcalloc(THREAD_ENTRIES, sizeof(int));
+	struct thread_run run_of[THREADS];
+	pthread_t tid[THREADS];
+	struct watchlist *w;
+	size_t i, hits = 0, started = 0;
+	uint32_t seed = 7;
+	bool compiled = true;
+
+	for (i = 0; i < ELEMENTSOF(shipped); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/watchlists/%s.watch",
+		    top ? top : ".", shipped[i]);
+		_cleanup_free_ char *data = NULL;
+		size_t len = 0;
+
+		w = read_file(path, 1 << 20, &data, &len) == 0 ?
+		    compile(data, len, path) : NULL;
+		compiled = compiled && w && watchset_add(s, w) == 0;
+	}
+	w = compile(mixed_watch, strlen(mixed_watch), "mixed.watch");
+	compiled = compiled && w && watchset_add(s, w) == 0;
+	w = compile(mixed2_watch, strlen(mixed2_watch), "mixed2.watch");
+	compiled = compiled && w && watchset_add(s, w) == 0;
+	w = compile(alerts_watch, strlen(alerts_watch), "alerts.watch");
+	compiled = compiled && w && watchset_add(s, w) == 0;
+	ok(compiled, "the shipped watchlists and three more in one set");
+	is_int(watchset_prepare(s), 0, "the set prepared");
+	for (i = 0; i < THREAD_ENTRIES; i++) {
+		struct hit *h = NULL;
+		size_t n = 0;
+
+		thread_entry(&e[i], i, &seed);
+		want_r[i] = match_entry(s, &e[i], &h, &n);
+		want[i] = want_r[i] == 0 || want_r[i] == -ETIME ?
+		    hits_key(h, n) : xstrdup("(error)");
+		if (want_r[i] == 0 || want_r[i] == -ETIME)
+			hits_free(h, n);
+		hits += n;
+	}
+	ok(hits > THREAD_ENTRIES, "%zu hits in %d entries one at a time",
+	    hits, THREAD_ENTRIES);
+	for (i = 0; i < THREADS; i++) {
+		run_of[i] = (struct thread_run){ .s = s, .e = e,
+		    .want = want, .want_r = want_r };
+		if (pthread_create(&tid[i], NULL, thread_main, &run_of[i]) != 0)
+			break;
+		started++;
+	}
+	is_int(started, THREADS, "%d threads started", THREADS);
+	for (i = 0; i < started; i++) {
+		(void)pthread_join(tid[i], NULL);
+		ok(!run_of[i].no_work && run_of[i].done ==
+		    THREAD_ENTRIES * THREAD_ROUNDS && run_of[i].differ == 0,
+		    "thread %zu: %u entries, %u not as one at a time", i,
+		    run_of[i].done, run_of[i].differ);
+	}
+	for (i = 0; i < THREAD_ENTRIES; i++) {
+		entry_done(&e[i]);
+		free(want[i]);
+	}
+	free(e);
+	free(want);
+	free(want_r);
+	watchset_free(s);
+}
+
+/* A work is for the set as it was prepared; match_entry() follows adds. */
+static void
+test_work_stale(void)
+{
+	static const char a[] =
+	    "[watchlist]\nname = a\n[term t]\nmatch = ytterbium\n";
+	static const char b[] =
+	    "[watchlist]\nname = b\n[term t]\nmatch = ytterbium\n"
+	    "[term u]\nmatch = yttrium\n";
+	struct watchset *s = watchset_new();
+	struct match_work *mw;
+	struct hit *hits = NULL;
+	size_t n = 0;
+	struct entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.title.s = (char *)"Yttrium and ytterbium";
+	(void)watchset_add(s, compile(a, strlen(a), "a.watch"));
+	is_int(watchset_prepare(s), 0, "one list prepared");
+	mw = match_work_new(s);
+	ok(mw && match_entry_with(s, mw, &e, &hits, &n) == 0 && n == 1,
+	    "its work finds one hit");
+	hits_free(hits, n);
+	(void)watchset_add(s, compile(b, strlen(b), "b.watch"));
+	is_int(match_entry_with(s, mw, &e, &hits, &n), -ESTALE,
+	    "after an add the old work is refused");
+	ok(match_entry(s, &e, &hits, &n) == 0 && n == 2 &&
+	    hits[1].n_spans == 2, "match_entry() sees the added list");
+	hits_free(hits, n);
+	match_work_free(mw);
+	mw = match_work_new(s);
+	ok(mw && match_entry_with(s, mw, &e, &hits, &n) == 0 && n == 2,
+	    "a new work after it finds both");
+	hits_free(hits, n);
+	match_work_free(mw);
+	match_work_free(NULL);
+	watchset_free(s);
+}
+
 /* Everything once; main runs it with the JIT and with the interpreter. */
 static void
 suite(void)
@@ -1128,6 +1359,8 @@ suite(void)
 	test_unfiltered();
 	test_literals();
 	test_query();
+	test_threads();
+	test_work_stale();
 	watchset_free(s);
 	ok(prefilter_runs > 90, "%u entries also matched the naive way",
 	    prefilter_runs);
