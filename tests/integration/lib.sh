@@ -120,7 +120,8 @@ http {
 	}
 }
 NGINX
-	"$nginx_bin" -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+	# NGINX in the environment names inherited sockets to nginx itself.
+	env -u NGINX "$nginx_bin" -e "$work/nginx/error.log" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 	nginx_pid=$!
 	pids="$pids $nginx_pid"
 	wait_for 5 "${PYTHON3:-python3}" -c "import socket,sys; socket.create_connection(('127.0.0.1',$nginx_port),0.2)" 2>/dev/null ||
