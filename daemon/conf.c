@@ -69,6 +69,7 @@ conf_new_default(void)
 	c->min_interval_sec = CONF_DEFAULT_MIN_INTERVAL_SEC;
 	c->max_interval_sec = CONF_DEFAULT_MAX_INTERVAL_SEC;
 	c->max_backoff_sec = CONF_DEFAULT_MAX_BACKOFF_SEC;
+	c->threads = -1;
 	c->notify_desktop = true;
 	c->notify_min_score = 2;
 	c->notify_rate_limit = 5;
@@ -294,6 +295,18 @@ conf_daemon_key(struct conf_ctx *x, const char *k, const char *v,
 		return conf_count(x, k, v, line, 1024, &c->max_connections);
 	else if (strcmp(k, "max_per_host") == 0)
 		return conf_count(x, k, v, line, 64, &c->max_per_host);
+	else if (strcmp(k, "threads") == 0) {
+		unsigned long n;
+
+		if (strcmp(v, "auto") == 0)
+			c->threads = -1;
+		else if (parse_uint(v, CONF_MAX_THREADS, &n) == 0)
+			c->threads = (int)n;
+		else
+			diag_add(x->d, x->file, line,
+			    "threads: '%s' is not 'auto' or a number from 0 to %d",
+			    v, CONF_MAX_THREADS);
+	}
 	else if (strcmp(k, "max_body_size") == 0) {
 		if (parse_size(v, &c->max_body_bytes) < 0)
 			diag_add(x->d, x->file, line,

@@ -19,6 +19,8 @@
 #define CONF_DEFAULT_MIN_INTERVAL_SEC	1
 #define CONF_DEFAULT_MAX_INTERVAL_SEC	(24 * 3600)
 #define CONF_DEFAULT_MAX_BACKOFF_SEC	(6 * 3600)
+#define CONF_MAX_THREADS		64
+#define CONF_AUTO_THREADS_MAX		4	/* threads = auto: CPUs, up to this */
 
 struct config {
 	char *path;			/* the file it came from */
@@ -36,6 +38,7 @@ struct config {
 	unsigned max_interval_sec;	/* (server hints are clamped to it) */
 	unsigned max_backoff_sec;	/* cap of the failure back-off */
 	unsigned host_delay_ms;		/* between two requests to one host */
+	int threads;			/* that parse and match; -1: auto */
 
 	/* [notify], [digest], [mail]: read and checked here, used later. */
 	bool notify_desktop;

@@ -3,8 +3,12 @@
  * starts due feeds with their validators through fetch, and for each
  * finished transfer runs parse -> text -> match on the entries the store
  * has not seen, schedules the next poll (sched) and writes the outcome in
- * one store transaction.  Logs nothing itself above debug; the caller
- * gets one report per feed.
+ * one store transaction.  Parsing, cleaning and matching run in the
+ * pool's worker threads (a 200 body goes there twice: to be parsed, then,
+ * after the store has said which entries are new, to have those matched);
+ * the store, fetch and the reports stay on the caller's thread.  Logs
+ * nothing itself above debug but a match limit; the caller gets one
+ * report per feed.
  */
 #include "config.h"
 
@@ -18,6 +22,7 @@
 #include "log.h"
 #include "match.h"
 #include "parse.h"
+#include "pool.h"
 #include "sched.h"
 #include "store.h"
 #include "text.h"
@@ -25,6 +30,8 @@
 
 #define CYCLE_SLICE_MS	500	/* how often --once looks at stop */
 #define CYCLE_PASSWORD_MAX	4096
+/* Bodies waiting to be parsed: no new feed starts above this. */
+#define CYCLE_QUEUED_BYTES_MAX	((size_t)64 << 20)
 /* Entries added to the search index after a round (~2 s of CPU). */
 #define CYCLE_FTS_PER_ROUND	((size_t)5 * STORE_FTS_BATCH)
 
@@ -62,6 +69,10 @@ struct cycle {
 	struct cycle_stats stats;
 	int store_err;
 	int64_t poll_ms;		/* UTC ms of the outcome in hand */
+	struct pool *pool;		/* parse and match */
+	size_t queued_bytes;		/* of bodies not yet parsed */
+	struct match_work **works;	/* by worker, and one for inline */
+	size_t n_works;
 };
 
 /* Save an outcome without entries (an error or a 304). */
@@ -80,108 +91,290 @@ cycle_save_state(struct cycle *c, struct store_update *u,
 	return ret;
 }
 
-/* Parse, clean and match a 200 body; store the new entries and hits. */
+/*
+ * A 200 body on its way through the workers: parsed there, checked
+ * against the store here, its new entries cleaned and matched there,
+ * stored here.  Owns everything it points to but slot, and the strings of
+ * r and u that point into res or doc.
+ */
+struct cycle_job {
+	struct pool_job pj;		/* first */
+	struct cycle *c;
+	struct cycle_slot *sl;
+	const struct watchset *watch;	/* c->su's, for the worker */
+	struct fetch_result res;
+	int64_t poll_ms;		/* when the transfer finished */
+	size_t body_len;		/* in c->queued_bytes until parsed */
+	struct store_update u;
+	struct cycle_feed_report r;
+	bool parsed;			/* next stage: match */
+	/* parse */
+	int err;
+	char errbuf[ERRMSG_MAX];
+	struct feed_doc *doc;
+	/* match: the entries the store has not seen */
+	struct entry *fresh;
+	size_t n_fresh;
+	struct hit **hits;
+	size_t *n_hits;
+	bool *limited;			/* a pattern hit its match limit */
+};
+
 static void cycle_schedule(struct cycle *c, struct cycle_slot *sl,
     const struct fetch_result *res, bool failed, struct store_update *u,
     struct cycle_feed_report *r);
+static void cycle_finish(struct cycle *c, struct cycle_slot *sl,
+    struct store_update *u, struct cycle_feed_report *r);
 
 static void
-cycle_process_body(struct cycle *c, struct cycle_slot *sl,
-    const struct fetch_result *res, struct store_update *u,
-    struct cycle_feed_report *r)
+cycle_job_free(struct cycle_job *j)
 {
-	char errbuf[ERRMSG_MAX] = "";
-	struct feed_doc *doc = NULL;
-	struct entry *fresh = NULL;
-	struct hit **hits = NULL;
-	size_t *n_hits = NULL;
-	bool *known = NULL;
-	size_t i, n_fresh = 0;
+	size_t i;
+
+	for (i = 0; i < j->n_fresh; i++) {
+		entry_done(&j->fresh[i]);
+		if (j->hits)
+			hits_free(j->hits[i], j->n_hits[i]);
+	}
+	free(j->fresh);
+	free(j->hits);
+	free(j->n_hits);
+	free(j->limited);
+	feed_doc_free(j->doc);
+	fetch_result_done(&j->res);
+	free((char *)j->r.errmsg);
+	free((char *)j->r.encoding);
+	free((char *)j->r.warning);
+	free(j);
+}
+
+/* In a worker: parse the body, or clean and match the new entries. */
+static void
+cycle_job_run(struct pool_job *pj, unsigned worker)
+{
+	struct cycle_job *j = (struct cycle_job *)pj;
+	struct match_work **mw = &j->c->works[worker];
+	size_t i, n = 0;
+
+	if (!j->parsed) {
+		j->err = parse_feed(j->res.body, j->res.len,
+		    j->res.content_type, j->res.effective_url, j->errbuf,
+		    &j->doc);
+		/* The document holds copies: give the body back now. */
+		free(j->res.body);
+		j->res.body = NULL;
+		return;
+	}
+	/* Only this worker uses its work; the loop frees it when idle. */
+	if (!*mw)
+		*mw = match_work_new(j->watch);
+	if (!*mw) {
+		j->err = -ENOMEM;
+		return;
+	}
+	j->hits = xcalloc(j->n_fresh + 1, sizeof(*j->hits));
+	j->n_hits = xcalloc(j->n_fresh + 1, sizeof(*j->n_hits));
+	j->limited = xcalloc(j->n_fresh + 1, sizeof(*j->limited));
+	for (i = 0; i < j->n_fresh; i++) {
+		struct entry *e = &j->fresh[i];
+		int m;
+
+		if (text_entry(e) < 0) {
+			entry_done(e);
+			continue;
+		}
+		if (n != i) {
+			j->fresh[n] = *e;
+			memset(e, 0, sizeof(*e));
+		}
+		m = match_entry_with(j->watch, *mw, &j->fresh[n],
+		    &j->hits[n], &j->n_hits[n]);
+		j->limited[n] = m == -ETIME;
+		n++;
+	}
+	j->n_fresh = n;
+}
+
+/* The store failed us: the poll is not committed. */
+static void
+cycle_store_failed(struct cycle *c, struct cycle_feed_report *r, int err)
+{
+	c->store_err = err;
+	r->err = err;
+	free((char *)r->errmsg);
+	r->errmsg = xstrdup("cannot write to the store");
+}
+
+/* Back from a worker with the entries matched: store them. */
+static void
+cycle_matched(struct cycle *c, struct cycle_job *j)
+{
+	struct store_update *u = &j->u;
+	struct cycle_feed_report *r = &j->r;
 	unsigned new_entries = 0, new_hits = 0;
+	size_t i;
 	int ret;
 
-	ret = parse_feed(res->body, res->len, res->content_type,
-	    res->effective_url, errbuf, &doc);
-	if (ret < 0) {
-		r->err = ret;
-		r->errmsg = xstrdup(errbuf[0] ? errbuf : strerror(-ret));
+	if (j->err < 0) {
+		/* Not committed: the feed's entries come again next time. */
+		r->err = j->err;
+		r->errmsg = xstrdup("out of memory while matching");
+		cycle_finish(c, j->sl, u, r);
+		cycle_job_free(j);
+		return;
+	}
+	for (i = 0; i < j->n_fresh; i++)
+		if (j->limited && j->limited[i])
+			log_warn("feed '%s': a watchlist pattern hit its match limit on entry '%s'",
+			    r->feed->name, j->fresh[i].key);
+	u->entries = j->fresh;
+	u->n_entries = j->n_fresh;
+	u->hits = j->hits;
+	u->n_hits = j->n_hits;
+	ret = store_feed_save(c->st, u, &new_entries, &new_hits);
+	if (ret == 0)
+		ret = store_feed_hints_set(c->st, r->feed->name,
+		    &j->sl->hints);
+	if (ret < 0)
+		cycle_store_failed(c, r, ret);
+	else {
+		r->new_entries = new_entries;
+		r->new_hits = new_hits;
+	}
+	cycle_finish(c, j->sl, u, r);
+	cycle_job_free(j);
+}
+
+/* Back from a worker with the body parsed: schedule the feed, keep the
+ * entries the store has not seen and send them to be matched. */
+static void
+cycle_parsed(struct cycle *c, struct cycle_job *j)
+{
+	struct store_update *u = &j->u;
+	struct cycle_feed_report *r = &j->r;
+	struct feed_doc *doc = j->doc;
+	bool *known;
+	size_t i;
+	int ret;
+
+	c->poll_ms = j->poll_ms;
+	c->queued_bytes -= j->body_len;
+	if (j->err < 0) {
+		r->err = j->err;
+		r->errmsg = xstrdup(j->errbuf[0] ? j->errbuf :
+		    strerror(-j->err));
 		u->error = r->errmsg;
 		/* Keep the old validators: this body was not usable. */
 		u->etag = u->last_modified = NULL;
-		cycle_schedule(c, sl, res, true, u, r);
+		cycle_schedule(c, j->sl, &j->res, true, u, r);
 		(void)cycle_save_state(c, u, r);
+		cycle_finish(c, j->sl, u, r);
+		cycle_job_free(j);
 		return;
 	}
-	sl->hints.ttl_min = doc->ttl_min;
-	sl->hints.skip_hours = doc->skip_hours;
-	sl->hints.skip_days = doc->skip_days;
-	cycle_schedule(c, sl, res, false, u, r);
+	j->sl->hints.ttl_min = doc->ttl_min;
+	j->sl->hints.skip_hours = doc->skip_hours;
+	j->sl->hints.skip_days = doc->skip_days;
+	cycle_schedule(c, j->sl, &j->res, false, u, r);
 	r->encoding = xstrdup(doc->encoding);
 	r->format = parse_format_name(doc->format);
 	r->n_entries = doc->n_entries;
 	r->warning = xstrdup(doc->warning);
 	u->title = doc->title;
 
-	known = xcalloc(doc->n_entries, sizeof(bool));
+	known = xcalloc(doc->n_entries + 1, sizeof(bool));
 	ret = store_entries_known(c->st, r->feed->name, doc->entries,
 	    doc->n_entries, known);
-	if (ret < 0)
-		goto out_store;
-	fresh = xcalloc(doc->n_entries, sizeof(*fresh));
-	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	hits = xcalloc(doc->n_entries, sizeof(*hits));
-	n_hits = xcalloc(doc->n_entries, sizeof(*n_hits));
+	if (ret < 0) {
+		free(known);
+		cycle_store_failed(c, r, ret);
+		cycle_finish(c, j->sl, u, r);
+		cycle_job_free(j);
+		return;
+	}
+	j->fresh = xcalloc(doc->n_entries + 1, sizeof(*j->fresh));
 	for (i = 0; i < doc->n_entries; i++) {
-		struct entry *e;
-		int m;
-
 		if (known[i])
 			continue;
 		/* Move the entry out of the document. */
-		e = &fresh[n_fresh];
-		*e = doc->entries[i];
+		j->fresh[j->n_fresh++] = doc->entries[i];
 		memset(&doc->entries[i], 0, sizeof(doc->entries[i]));
-		if (text_entry(e) < 0) {
-			entry_done(e);
-			continue;
-		}
-		m = match_entry(c->su->watch, e, &hits[n_fresh],
-		    &n_hits[n_fresh]);
-		if (m == -ETIME)
-			log_warn("feed '%s': a watchlist pattern hit its match limit on entry '%s'",
-			    r->feed->name, e->key);
-		n_fresh++;
 	}
-	u->entries = fresh;
-	u->n_entries = n_fresh;
-	u->hits = hits;
-	u->n_hits = n_hits;
-	ret = store_feed_save(c->st, u, &new_entries, &new_hits);
-	if (ret < 0)
-		goto out_store;
-	r->new_entries = new_entries;
-	r->new_hits = new_hits;
-	ret = store_feed_hints_set(c->st, r->feed->name, &sl->hints);
-	if (ret < 0)
-		goto out_store;
-	goto out;
-
-out_store:
-	c->store_err = ret;
-	r->err = ret;
-	r->errmsg = xstrdup("cannot write to the store");
-out:
-	for (i = 0; i < n_fresh; i++) {
-		entry_done(&fresh[i]);
-		hits_free(hits[i], n_hits[i]);
-	}
-	free(fresh);
-	free(hits);
-	free(n_hits);
 	free(known);
-	feed_doc_free(doc);
+	j->parsed = true;
+	if (j->n_fresh == 0)
+		cycle_matched(c, j);
+	else
+		pool_submit(c->pool, &j->pj);
 }
 
+/* Take the jobs the workers finished and move each on (a job run
+ * inline finishes in pool_submit(): take those too). */
+static void
+cycle_collect(struct cycle *c)
+{
+	struct pool_job *l;
+
+	while ((l = pool_take_done(c->pool)))
+		while (l) {
+			struct cycle_job *j = (struct cycle_job *)l;
+
+			l = l->next;
+			if (j->parsed)
+				cycle_matched(c, j);
+			else
+				cycle_parsed(c, j);
+		}
+}
+
+/* Drop every job (a reload, a stop): their feeds were not committed. */
+static void
+cycle_drop_jobs(struct cycle *c)
+{
+	struct pool_job *l;
+
+	if (!c->pool)
+		return;
+	l = pool_drain(c->pool);
+	while (l) {
+		struct cycle_job *j = (struct cycle_job *)l;
+
+		l = l->next;
+		if (!j->parsed)
+			c->queued_bytes -= j->body_len;
+		j->sl->in_flight = false;
+		c->in_flight--;
+		cycle_job_free(j);
+	}
+}
+
+/* Send a 200 body to the workers, taking it from res. */
+static void
+cycle_submit_body(struct cycle *c, struct cycle_slot *sl,
+    struct fetch_result *res, const struct store_update *u,
+    const struct cycle_feed_report *r)
+{
+	struct cycle_job *j = xcalloc(1, sizeof(*j));
+
+	j->pj.run = cycle_job_run;
+	j->c = c;
+	j->sl = sl;
+	j->watch = c->su->watch;
+	j->res = *res;
+	res->body = res->content_type = res->etag = res->last_modified =
+	    res->effective_url = NULL;
+	j->poll_ms = c->poll_ms;
+	j->body_len = j->res.len;
+	c->queued_bytes += j->body_len;
+	j->u = *u;
+	j->r = *r;
+	/* Point into the job's copy, not the result's. */
+	j->u.etag = j->res.etag;
+	j->u.last_modified = j->res.last_modified;
+	if (u->permanent_url)
+		j->u.permanent_url = j->res.effective_url;
+	pool_submit(c->pool, &j->pj);
+}
 
 int64_t
 cycle_now_ms(void)
@@ -255,8 +448,23 @@ cycle_count(struct cycle *c, const struct cycle_feed_report *r)
 	c->stats.new_hits += r->new_hits;
 }
 
+/* The end of one feed's poll, committed or not: report it. */
 static void
-cycle_done(const struct fetch_req *req, const struct fetch_result *res,
+cycle_finish(struct cycle *c, struct cycle_slot *sl, struct store_update *u,
+    struct cycle_feed_report *r)
+{
+	if (u->permanent_url && r->err == 0)
+		r->moved_to = u->permanent_url;
+	sl->in_flight = false;
+	c->in_flight--;
+	cycle_slot_done(c, sl, r);
+	cycle_count(c, r);
+	if (c->report)
+		c->report(r, c->report_ctx);
+}
+
+static void
+cycle_done(const struct fetch_req *req, struct fetch_result *res,
     void *userctx)
 {
 	struct cycle *c = userctx;
@@ -273,8 +481,6 @@ cycle_done(const struct fetch_req *req, const struct fetch_result *res,
 
 	c->poll_ms = cycle_now_ms();
 	u.when = c->poll_ms / 1000;
-	sl->in_flight = false;
-	c->in_flight--;
 	r.status = res->status;
 	r.seconds = res->total_sec;
 	if (res->permanent_redirect && res->effective_url &&
@@ -304,18 +510,11 @@ cycle_done(const struct fetch_req *req, const struct fetch_result *res,
 	} else {
 		u.etag = res->etag;
 		u.last_modified = res->last_modified;
-		cycle_process_body(c, sl, res, &u, &r);
+		cycle_submit_body(c, sl, res, &u, &r);
+		return;
 	}
-	if (u.permanent_url && r.err == 0)
-		r.moved_to = u.permanent_url;
-
-	cycle_slot_done(c, sl, &r);
-	cycle_count(c, &r);
-	if (c->report)
-		c->report(&r, c->report_ctx);
+	cycle_finish(c, sl, &u, &r);
 	free((char *)r.errmsg);
-	free((char *)r.encoding);
-	free((char *)r.warning);
 }
 
 /* "host[:port]" of an http(s) URL, "" otherwise. */
@@ -382,14 +581,70 @@ cycle_slots_free(struct cycle *c)
 	c->n_slots = 0;
 }
 
+/* From a worker, lock held: a job is done. */
+static void
+cycle_wake(void *ctx)
+{
+	struct cycle *c = ctx;
+
+	fetch_wakeup(c->fetch);
+}
+
+/* The workers' working memory, when no worker runs. */
+static void
+cycle_works_free(struct cycle *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_works; i++) {
+		match_work_free(c->works[i]);
+		c->works[i] = NULL;
+	}
+}
+
+static void
+cycle_workers_free(struct cycle *c)
+{
+	cycle_drop_jobs(c);
+	pool_free(c->pool);
+	c->pool = NULL;
+	cycle_works_free(c);
+	free(c->works);
+	c->works = NULL;
+	c->n_works = 0;
+}
+
+/* The threads that parse and match for c->su, and their working memory. */
+static int
+cycle_workers_new(struct cycle *c)
+{
+	int t = c->su->conf->threads;
+	unsigned n = t < 0 ? pool_default_size(CONF_AUTO_THREADS_MAX) :
+	    (unsigned)t;
+
+	if (watchset_prepare(c->su->watch) < 0)
+		return -ENOMEM;
+	c->pool = pool_new(n, cycle_wake, c);
+	/* Each made by its worker when it first matches. */
+	c->n_works = (size_t)n + 1;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	c->works = xcalloc(c->n_works, sizeof(*c->works));
+	return 0;
+}
+
 int
 cycle_set_setup(struct cycle *c, const struct setup *su)
 {
 	size_t i;
 	int r;
 
+	/* Nothing of the old setup may be in a worker's hands. */
+	cycle_workers_free(c);
 	c->su = su;
 	r = cycle_fetch_new(c);
+	if (r < 0)
+		return r;
+	r = cycle_workers_new(c);
 	if (r < 0)
 		return r;
 	cycle_slots_free(c);
@@ -443,6 +698,7 @@ cycle_free(struct cycle *c)
 
 	if (!c)
 		return;
+	cycle_workers_free(c);
 	fetch_free(c->fetch);
 	cycle_slots_free(c);
 	for (i = 0; i < c->n_hosts; i++)
@@ -496,10 +752,10 @@ cycle_fail_start(struct cycle *c, struct cycle_slot *sl, int err,
 
 	cycle_schedule(c, sl, NULL, true, &u, &rep);
 	(void)cycle_save_state(c, &u, &rep);
-	cycle_slot_done(c, sl, &rep);
-	cycle_count(c, &rep);
-	if (c->report)
-		c->report(&rep, c->report_ctx);
+	/* Started and ended at once, for cycle_finish(). */
+	sl->in_flight = true;
+	c->in_flight++;
+	cycle_finish(c, sl, &u, &rep);
 	free((char *)rep.errmsg);
 }
 
@@ -568,7 +824,8 @@ cycle_start_due(struct cycle *c, int64_t now_ms)
 	size_t i;
 	int n = 0, r;
 
-	for (i = 0; i < c->n_slots && c->in_flight < cycle_cap(c); i++) {
+	for (i = 0; i < c->n_slots && c->in_flight < cycle_cap(c) &&
+	    c->queued_bytes < CYCLE_QUEUED_BYTES_MAX; i++) {
 		struct cycle_slot *sl = &c->slots[i];
 		struct cycle_host *h = NULL;
 
@@ -596,8 +853,9 @@ cycle_next_wake_ms(const struct cycle *c)
 	int64_t best = INT64_MAX;
 	size_t i, j;
 
-	/* At the cap, the next start waits for a transfer to finish. */
-	if (c->in_flight >= cycle_cap(c))
+	/* At a cap, the next start waits for a transfer or a job. */
+	if (c->in_flight >= cycle_cap(c) ||
+	    c->queued_bytes >= CYCLE_QUEUED_BYTES_MAX)
 		return INT64_MAX;
 	for (i = 0; i < c->n_slots; i++) {
 		const struct cycle_slot *sl = &c->slots[i];
@@ -621,6 +879,9 @@ cycle_trim(struct cycle *c)
 {
 	if (c->in_flight > 0)
 		return 0;
+	/* An idle daemon is one thread, without the workers' memory. */
+	(void)pool_idle(c->pool);
+	cycle_works_free(c);
 	/*
 	 * The search index, left behind by the round's saves.  What does
 	 * not fit waits for the next round or for `reewatch search`; a
@@ -638,6 +899,12 @@ cycle_in_flight(const struct cycle *c)
 	return c->in_flight;
 }
 
+unsigned
+cycle_threads(const struct cycle *c)
+{
+	return pool_size(c->pool);
+}
+
 int
 cycle_wait(struct cycle *c, int fd, int timeout_ms, bool *ret_fd_ready)
 {
@@ -649,6 +916,7 @@ cycle_wait(struct cycle *c, int fd, int timeout_ms, bool *ret_fd_ready)
 	r = fetch_perform(c->fetch, cycle_done, c);
 	if (r < 0)
 		return r;
+	cycle_collect(c);
 	return c->store_err;
 }
 

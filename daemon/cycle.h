@@ -75,6 +75,8 @@ int cycle_start_due(struct cycle *c, int64_t now_ms);
 int64_t cycle_next_wake_ms(const struct cycle *c);
 
 size_t cycle_in_flight(const struct cycle *c);
+/* Worker threads that parse and match (0: the caller's thread does). */
+unsigned cycle_threads(const struct cycle *c);
 
 /* Between rounds (nothing in flight): close idle connections and give
  * back cached memory.  0 or <0. */

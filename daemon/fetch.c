@@ -663,12 +663,20 @@ finish(struct fetch *f, struct transfer *t, CURLcode rc, fetch_done_fn done,
 	if (done)
 		done(&t->req, &res, ctx);
 
-	free(res.body);
-	free(res.content_type);
-	free(res.etag);
-	free(res.last_modified);
-	free(res.effective_url);
+	fetch_result_done(&res);
 	transfer_free(t);
+}
+
+void
+fetch_result_done(struct fetch_result *res)
+{
+	free(res->body);
+	free(res->content_type);
+	free(res->etag);
+	free(res->last_modified);
+	free(res->effective_url);
+	res->body = res->content_type = res->etag = res->last_modified =
+	    res->effective_url = NULL;
 }
 
 static int64_t

@@ -54,9 +54,15 @@ struct fetch_result {
 
 struct fetch;
 
-/* The callback owns nothing; res is freed after it returns. */
+/*
+ * What res points to is freed after the callback returns, but the callback
+ * may take any of it (the body, say) and leave NULL in its place.
+ */
 typedef void (*fetch_done_fn)(const struct fetch_req *req,
-    const struct fetch_result *res, void *ctx);
+    struct fetch_result *res, void *ctx);
+
+/* Free what a result owns (for a callback that kept the whole of it). */
+void fetch_result_done(struct fetch_result *res);
 
 int fetch_new(const struct fetch_opts *o, struct fetch **ret);
 void fetch_free(struct fetch *f);

@@ -154,7 +154,7 @@ struct parse_fetch {
 };
 
 static void
-parse_fetch_done(const struct fetch_req *req, const struct fetch_result *res,
+parse_fetch_done(const struct fetch_req *req, struct fetch_result *res,
     void *ctx)
 {
 	struct parse_fetch *p = ctx;

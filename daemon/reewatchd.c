@@ -339,6 +339,12 @@ daemon_run(struct daemon *dm)
 		    strerror(-r), store_errmsg(dm->st));
 		return 1;
 	}
+	if (cycle_threads(dm->cy) > 0)
+		log_info("parsing and matching in up to %u worker thread%s",
+		    cycle_threads(dm->cy),
+		    cycle_threads(dm->cy) == 1 ? "" : "s");
+	else
+		log_info("parsing and matching in the main loop (threads = 0)");
 	/* Deliveries left pending by the last run go out first. */
 	if (daemon_deliver_new(dm) < 0)
 		return 1;

@@ -38,6 +38,7 @@ test_good_config(void)
 	    "interval = 10m\n"
 	    "max_connections = 8\n"
 	    "max_per_host = 1\n"
+	    "threads = 3\n"
 	    "max_body_size = 4M\n"
 	    "[notify]\ndesktop = no\nmin_score = 3\n"
 	    "[digest]\nschedule = daily 08:00\nformats = html, md\n"
@@ -58,12 +59,42 @@ test_good_config(void)
 	is_int(c->interval_sec, 600, "interval 10m");
 	is_int(c->max_connections, 8, "max_connections");
 	is_int(c->max_per_host, 1, "max_per_host");
+	is_int(c->threads, 3, "threads");
 	is_int(c->max_body_bytes, 4 * 1024 * 1024, "max_body_size 4M");
 	ok(!c->notify_desktop && c->notify_min_score == 3, "[notify]");
 	is_str(c->digest_schedule, "daily 08:00", "[digest] schedule");
 	is_int(strv_length(c->mail_to), 2, "[mail] to, two recipients");
 	conf_free(c);
 	diag_done(&d);
+}
+
+/* threads: auto (the default), 0 (the loop itself) or a number. */
+static void
+test_threads(void)
+{
+	static const struct {
+		const char *line;
+		int want;
+	} v[] = {
+		{ "", -1 }, { "threads = auto\n", -1 }, { "threads = 0\n", 0 },
+		{ "threads = 64\n", 64 },
+	};
+	size_t i;
+
+	for (i = 0; i < ELEMENTSOF(v); i++) {
+		_cleanup_free_ char *text = xasprintf("[daemon]\nfeeds = f\n"
+		    "watchlists = w\n%s", v[i].line);
+		_cleanup_free_ char *path = put("threads.conf", text);
+		struct config *c = NULL;
+		struct diag d;
+
+		diag_init(&d);
+		ok(conf_load(path, &c, &d) == 0 && c && c->threads == v[i].want,
+		    "threads: '%.*s' is %d", (int)strcspn(v[i].line, "\n"),
+		    v[i].line, v[i].want);
+		conf_free(c);
+		diag_done(&d);
+	}
 }
 
 static void
@@ -77,10 +108,12 @@ test_bad_config(void)
 		":3: interval: 'soon' is not a duration",
 		":4: max_connections: '0' is not a number",
 		":5: unknown key 'colour' in [daemon]",
-		":6: unknown section [daemn]",
-		":8: schedule: expected 'hourly', 'daily HH:MM'",
-		":9: formats: unknown format 'pdf'",
-		":11: smtp_url: expected smtp:// or smtps://",
+		":6: threads: 'many' is not 'auto' or a number from 0 to 64",
+		":7: threads: '65' is not 'auto' or a number from 0 to 64",
+		":8: unknown section [daemn]",
+		":10: schedule: expected 'hourly', 'daily HH:MM'",
+		":11: formats: unknown format 'pdf'",
+		":13: smtp_url: expected smtp:// or smtps://",
 		": [daemon] watchlists is not set",
 	};
 
@@ -91,6 +124,8 @@ test_bad_config(void)
 	    "interval = soon\n"
 	    "max_connections = 0\n"
 	    "colour = blue\n"
+	    "threads = many\n"
+	    "threads = 65\n"
 	    "[daemn]\n"
 	    "[digest]\nschedule = daily 25:00\nformats = html, pdf\n"
 	    "[mail]\nsmtp_url = http://mail\n");
@@ -204,6 +239,7 @@ main(void)
 	if (!mkdtemp(dir))
 		return 99;
 	test_good_config();
+	test_threads();
 	test_bad_config();
 	test_feedlist();
 	test_expand();

@@ -60,7 +60,7 @@ got_done(struct got *g)
 }
 
 static void
-on_done(const struct fetch_req *req, const struct fetch_result *res,
+on_done(const struct fetch_req *req, struct fetch_result *res,
     void *ctx)
 {
 	struct got *g = req->userdata;
@@ -523,7 +523,7 @@ test_network_errors(void)
 
 /* Queues a second transfer from inside the first one's callback. */
 static void
-on_done_chain(const struct fetch_req *req, const struct fetch_result *res,
+on_done_chain(const struct fetch_req *req, struct fetch_result *res,
     void *ctx)
 {
 	struct fetch *f = ctx;

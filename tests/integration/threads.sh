@@ -1,0 +1,105 @@
+#!/bin/sh
+# threads.sh: the worker threads change nothing but speed.  One first
+# cycle from nginx over the parser's fixture feeds (every format, odd
+# encodings, broken documents) and generated REE news, matched against
+# the shipped watchlists, with threads = 0 (the loop parses and matches
+# itself), 1 and 4: the same report lines, entries and hits each time.
+# Then a second cycle with a changed feed: only its new entry, in both.
+. "${top_srcdir:-.}/tests/integration/lib.sh"
+
+mkdir -p "$work/www"
+cp "$top_srcdir"/tests/data/feeds/*.xml "$work/www/"
+for f in "$top_srcdir"/tests/data/cycle/*.xml; do
+	cp "$f" "$work/www/cycle-$(basename "$f")"
+done
+"${PYTHON3:-python3}" - "$work/www" <<'PY'
+import random, sys
+out = sys.argv[1]
+rnd = random.Random(7)
+plain = ("the of and to in is that for it as was with be by on not this "
+         "council school road weather season club bridge report morning "
+         "week month budget court election museum music book family").split()
+terms = ["rare earths", "Rosatom", "Mendeleev Valley", "neodymium magnets",
+         "export controls", "MOFCOM", "Kazakhstan", "dysprosium",
+         "редкоземельных металлов", "Росатом", "Менделеевская долина",
+         "稀土", "出口管制", "Lynas", "permanent magnets"]
+for f in range(40):
+    items = []
+    for e in range(25):
+        words = [rnd.choice(plain) for _ in range(rnd.randint(20, 200))]
+        for t in rnd.sample(terms, rnd.randint(0, 3)):
+            words.insert(rnd.randrange(len(words)), t)
+        title = " ".join(words[:8])
+        items.append("<item><title>%s</title><link>http://news.test/%d/%d</link>"
+                     "<guid>g%d-%d</guid><description>&lt;p&gt;%s&lt;/p&gt;"
+                     "</description></item>\n"
+                     % (title, f, e, f, e, " ".join(words)))
+    with open("%s/gen%d.xml" % (out, f), "w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0">'
+                 "<channel><title>Generated %d</title>\n%s</channel></rss>\n"
+                 % (f, "".join(items)))
+PY
+chmod -R a+rX "$work/www"
+start_nginx "$work/www"
+base="http://127.0.0.1:$nginx_port"
+
+: >"$work/all.feeds"
+for f in "$work"/www/*.xml; do
+	n=$(basename "$f" .xml)
+	printf '[feed "%s"]\nurl = %s/%s.xml\n' "$n" "$base" "$n" >>"$work/all.feeds"
+done
+n_feeds=$(grep -c '^\[feed' "$work/all.feeds")
+
+# The stored outcome, without ids or times.
+dump() {
+	sql "$1" "select f.name, e.key, e.title, e.link, e.summary, e.content
+		from entries e join feeds f on f.id = e.feed_id order by 1, 2"
+	sql "$1" "select f.name, e.key, h.watchlist, h.alert, h.score, h.terms,
+		h.spans, h.snippet from hits h join entries e on e.id = h.entry_id
+		join feeds f on f.id = e.feed_id order by 1, 2, 3, 4"
+}
+
+for t in 0 1 4; do
+	mkdir -p "$work/t$t/state"
+	cat >"$work/t$t/reewatch.conf" <<CONF
+[daemon]
+state_dir = state
+feeds = $work/all.feeds
+watchlists = $top_srcdir/watchlists
+threads = $t
+[notify]
+desktop = no
+CONF
+	"$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run1.out" 2>"$work/t$t/run1.err"
+	ok $? "threads = $t: the first cycle exits 0"
+	is "$(grep -c "^feed '" "$work/t$t/run1.out")" "$n_feeds" "threads = $t: a report line for each of the $n_feeds feeds"
+	sed 's/ in [0-9.]*s$//' "$work/t$t/run1.out" | grep "^feed '" | sort >"$work/t$t/lines"
+	dump "$work/t$t/state/reewatch.db" >"$work/t$t/dump"
+done
+
+n_entries=$(sql "$work/t0/state/reewatch.db" 'select count(*) from entries')
+n_hits=$(sql "$work/t0/state/reewatch.db" 'select count(*) from hits')
+ok "$(test "$n_entries" -ge 1000 && echo 0 || echo 1)" "threads = 0: $n_entries entries stored"
+ok "$(test "$n_hits" -ge 100 && echo 0 || echo 1)" "threads = 0: $n_hits hits stored"
+grep -q "error: " "$work/t0/lines"
+ok $? "the broken fixtures are errors: $(grep -c 'error: ' "$work/t0/lines") of them"
+for t in 1 4; do
+	cmp -s "$work/t0/lines" "$work/t$t/lines"
+	ok $? "threads = $t: the report lines of threads = 0 ($(diff "$work/t0/lines" "$work/t$t/lines" | head -3))"
+	cmp -s "$work/t0/dump" "$work/t$t/dump"
+	ok $? "threads = $t: the entries and hits of threads = 0"
+done
+
+# A changed feed: the next cycle brings its new entry only.
+sed -i "/<\/channel>/e cat $top_srcdir/tests/data/cycle/added-item.xml" "$work/www/cycle-state-media.xml"
+touch -d '+1 minute' "$work/www/cycle-state-media.xml"
+for t in 0 4; do
+	"$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run2.out" 2>"$work/t$t/run2.err"
+	ok $? "threads = $t: the second cycle exits 0"
+	grep -q "^feed 'cycle-state-media': 4 entries (RSS 2.0, UTF-8), 1 new" "$work/t$t/run2.out"
+	ok $? "threads = $t: the changed feed brings its one new entry: $(grep "'cycle-state-media'" "$work/t$t/run2.out")"
+	is "$(sql "$work/t$t/state/reewatch.db" 'select count(*) from entries')" "$((n_entries + 1))" \
+		"threads = $t: one entry more, none twice"
+done
+
+done_testing
