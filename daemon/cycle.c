@@ -624,6 +624,7 @@ cycle_workers_new(struct cycle *c)
 
 	if (watchset_prepare(c->su->watch) < 0)
 		return -ENOMEM;
+	parse_init();
 	c->pool = pool_new(n, cycle_wake, c);
 	/* Each made by its worker when it first matches. */
 	c->n_works = (size_t)n + 1;

@@ -61,6 +61,12 @@ parse_format_name(enum parse_format f)
 }
 
 void
+parse_init(void)
+{
+	xmlInitParser();
+}
+
+void
 feed_doc_free(struct feed_doc *d)
 {
 	size_t i;

@@ -43,6 +43,13 @@ struct feed_doc {
 void feed_doc_free(struct feed_doc *d);
 
 /*
+ * Initialise libxml2.  parse_feed() does it too, but libxml2 2.9 wants it
+ * done once in the main thread before other threads parse: call this
+ * before starting them.
+ */
+void parse_init(void);
+
+/*
  * Parse one feed document of len bytes.  content_type is the HTTP header
  * value (or NULL), base_url the URL the document came from (for relative
  * links).  Returns 0, or -EBADMSG (not a feed, or unreadable XML; the

@@ -5,7 +5,19 @@
 # the shipped watchlists, with threads = 0 (the loop parses and matches
 # itself), 1 and 4: the same report lines, entries and hits each time.
 # Then a second cycle with a changed feed: only its new entry, in both.
+# With REEWATCH_HELGRIND=/path/to/valgrind (make check-valgrind) the runs
+# with 4 threads go through helgrind, and any data race fails them.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
+
+wrap() {	# wrap THREADS: the command line prefix for that run
+	if [ -n "${REEWATCH_HELGRIND:-}" ] && [ "$1" -gt 1 ]; then
+		echo "$REEWATCH_HELGRIND --tool=helgrind -q --error-exitcode=98 --suppressions=$top_srcdir/tests/helgrind.supp"
+	fi
+}
+under() {	# under THREADS RUN: "(under helgrind)" and its first race
+	[ -n "$(wrap "$1")" ] || return 0
+	echo "(under helgrind) $(grep -m1 -A4 'Possible data race' "$work/t$1/$2.err")"
+}
 
 mkdir -p "$work/www"
 cp "$top_srcdir"/tests/data/feeds/*.xml "$work/www/"
@@ -70,8 +82,8 @@ threads = $t
 [notify]
 desktop = no
 CONF
-	"$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run1.out" 2>"$work/t$t/run1.err"
-	ok $? "threads = $t: the first cycle exits 0"
+	$(wrap $t) "$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run1.out" 2>"$work/t$t/run1.err"
+	ok $? "threads = $t: the first cycle exits 0 $(under $t run1)"
 	is "$(grep -c "^feed '" "$work/t$t/run1.out")" "$n_feeds" "threads = $t: a report line for each of the $n_feeds feeds"
 	sed 's/ in [0-9.]*s$//' "$work/t$t/run1.out" | grep "^feed '" | sort >"$work/t$t/lines"
 	dump "$work/t$t/state/reewatch.db" >"$work/t$t/dump"
@@ -94,8 +106,8 @@ done
 sed -i "/<\/channel>/e cat $top_srcdir/tests/data/cycle/added-item.xml" "$work/www/cycle-state-media.xml"
 touch -d '+1 minute' "$work/www/cycle-state-media.xml"
 for t in 0 4; do
-	"$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run2.out" 2>"$work/t$t/run2.err"
-	ok $? "threads = $t: the second cycle exits 0"
+	$(wrap $t) "$REEWATCHD" --once --config "$work/t$t/reewatch.conf" >"$work/t$t/run2.out" 2>"$work/t$t/run2.err"
+	ok $? "threads = $t: the second cycle exits 0 $(under $t run2)"
 	grep -q "^feed 'cycle-state-media': 4 entries (RSS 2.0, UTF-8), 1 new" "$work/t$t/run2.out"
 	ok $? "threads = $t: the changed feed brings its one new entry: $(grep "'cycle-state-media'" "$work/t$t/run2.out")"
 	is "$(sql "$work/t$t/state/reewatch.db" 'select count(*) from entries')" "$((n_entries + 1))" \
