@@ -1196,7 +1196,8 @@ thread_entry(struct entry *e, size_t i, uint32_t *seed)
 	memset(e, 0, sizeof(*e));
 	e->title.s = buf_steal(&title);
 	if (i % 3 == 0 && body.len > 0) {
-		e->summary.s = xstrdup(thread_bits[i % ELEMENTSOF(thread_bits)]);
+		e->summary.s = xstrdup(thread_bits[i %
+		    ELEMENTSOF(thread_bits)]);
 		e->content.s = buf_steal(&body);
 	} else if (body.len > 0)
 		e->summary.s = buf_steal(&body);
