@@ -2346,6 +2346,14 @@ int
 watchset_prepare(struct watchset *s)
 {
 	watchset_build(s);
+	/*
+	 * PCRE2's JIT learns the page size on its first stack and keeps it
+	 * in a static: let that first time be here, in the thread that
+	 * prepares, not in two workers making their works at once
+	 * (helgrind).
+	 */
+	pcre2_jit_stack_free(pcre2_jit_stack_create((size_t)32 * 1024,
+	    MATCH_JIT_STACK_MAX, NULL));
 	return 0;
 }
 
