@@ -187,9 +187,15 @@ cycle_job_run(struct pool_job *pj, unsigned worker)
 			j->fresh[n] = *e;
 			memset(e, 0, sizeof(*e));
 		}
-		m = match_entry_with(j->watch, *mw, &j->fresh[n],
-		    &j->hits[n], &j->n_hits[n]);
-		j->limited[n] = m == -ETIME;
+		/* After a failure the feed is not stored (cycle_matched()):
+		 * nothing is marked seen without having been matched. */
+		if (j->err == 0) {
+			m = match_entry_with(j->watch, *mw, &j->fresh[n],
+			    &j->hits[n], &j->n_hits[n]);
+			j->limited[n] = m == -ETIME;
+			if (m < 0 && m != -ETIME)
+				j->err = m;
+		}
 		n++;
 	}
 	j->n_fresh = n;
@@ -218,7 +224,8 @@ cycle_matched(struct cycle *c, struct cycle_job *j)
 	if (j->err < 0) {
 		/* Not committed: the feed's entries come again next time. */
 		r->err = j->err;
-		r->errmsg = xstrdup("out of memory while matching");
+		r->errmsg = xasprintf("cannot match its entries: %s",
+		    strerror(-j->err));
 		cycle_finish(c, j->sl, u, r);
 		cycle_job_free(j);
 		return;
@@ -641,6 +648,7 @@ cycle_set_setup(struct cycle *c, const struct setup *su)
 
 	/* Nothing of the old setup may be in a worker's hands. */
 	cycle_workers_free(c);
+	c->queued_bytes = 0;
 	c->su = su;
 	r = cycle_fetch_new(c);
 	if (r < 0)

@@ -203,7 +203,8 @@ pool_drain(struct pool *p)
 
 	(void)pthread_mutex_lock(&p->lock);
 	l = p->queue;
-	tail = p->queue_tail;
+	/* the finished ones follow the queued ones, or are the list */
+	tail = l ? p->queue_tail : &l;
 	p->queue = NULL;
 	p->queue_tail = &p->queue;
 	p->n_queued = 0;

@@ -114,4 +114,46 @@ for t in 0 4; do
 		"threads = $t: one entry more, none twice"
 done
 
+# The service in the middle of a round: a SIGHUP (the pool is drained,
+# the bodies in the workers' hands dropped and fetched again) and a
+# SIGTERM (the same, then out within 5 s).  Nothing lost, nothing twice:
+# in the end the store holds what the two --once cycles of threads = 0 did.
+dump "$work/t0/state/reewatch.db" >"$work/t0/dump2"
+n_all=$(sql "$work/t0/state/reewatch.db" 'select count(*) from entries')
+count() { sql "$work/svc/state/reewatch.db" 'select count(*) from entries' 2>/dev/null; }
+mkdir -p "$work/svc/state"
+sed 's/^threads = .*/threads = 2/' "$work/t4/reewatch.conf" >"$work/svc/reewatch.conf"
+"$REEWATCHD" --config "$work/svc/reewatch.conf" >"$work/svc/d.out" 2>"$work/svc/d.err" &
+dpid=$!
+pids="$pids $dpid"
+wait_for 20 grep -q "^reewatchd: feed '" "$work/svc/d.err"
+kill -HUP $dpid
+wait_for 20 grep -q "reloaded: $n_feeds feeds" "$work/svc/d.err"
+ok $? "a SIGHUP in the middle of a round reloads"
+all_stored() { [ "$(count)" = "$n_all" ]; }
+wait_for 60 all_stored
+ok $? "every feed is stored in the end ($(count) of $n_all entries)"
+sleep 1
+dump "$work/svc/state/reewatch.db" >"$work/svc/dump"
+cmp -s "$work/t0/dump2" "$work/svc/dump"
+ok $? "the same entries and hits as without threads, none twice"
+kill $dpid
+wait_for 5 sh -c "! kill -0 $dpid 2>/dev/null"
+ok $? "SIGTERM: out within 5 s"
+
+rm -rf "$work/svc/state" && mkdir -p "$work/svc/state"
+"$REEWATCHD" --config "$work/svc/reewatch.conf" >"$work/svc/d.out" 2>"$work/svc/d2.err" &
+dpid=$!
+pids="$pids $dpid"
+wait_for 20 grep -q "^reewatchd: feed '" "$work/svc/d2.err"
+kill $dpid
+wait_for 5 sh -c "! kill -0 $dpid 2>/dev/null"
+ok $? "SIGTERM in the middle of a round: out within 5 s"
+wait $dpid
+ok $? "and exits 0 ($(grep -m1 'stopping with' "$work/svc/d2.err"))"
+"$REEWATCHD" --once --config "$work/svc/reewatch.conf" >/dev/null 2>&1
+dump "$work/svc/state/reewatch.db" >"$work/svc/dump"
+cmp -s "$work/t0/dump2" "$work/svc/dump"
+ok $? "the next start stores the rest: the same entries and hits, none twice ($(count) of $n_all)"
+
 done_testing

@@ -3,7 +3,8 @@
  * threads every job comes back exactly once, run by a worker whose index
  * is in range, with every signal blocked, two at a time when there are
  * two workers; the loop is woken for each; a drain returns queued jobs
- * unrun and waits for the running one; idle threads stop and start again.
+ * unrun and waits for the running one, and with nothing queued returns
+ * the finished ones; idle threads stop and start again.
  */
 #include "config.h"
 
@@ -293,6 +294,41 @@ test_drain(void)
 		free(v[i]);
 }
 
+/* A drain with nothing queued: the finished jobs come back, and the
+ * threads can then stop (a reload right after the queue emptied). */
+static void
+test_drain_done(void)
+{
+	struct pool *p = pool_new(2, on_wake, NULL);
+	struct job *a = job_new(1, 10), *b = job_new(2, 20), *back[2];
+	struct pool_job *l;
+	sem_t started;
+	size_t n = 0;
+
+	(void)sem_init(&started, 0, 0);
+	b->started = &started;
+	b->hold_ms = 100;
+	pool_submit(p, &a->pj);
+	is_int(collect(p, back, 2, 1), 1, "drain, empty queue: one job done");
+	/* again: a finishes untaken while b still runs, nothing queued */
+	a->runs = 0;
+	a->started = NULL;
+	pool_submit(p, &a->pj);
+	pool_submit(p, &b->pj);
+	(void)sem_wait(&started);
+	for (l = pool_drain(p); l; l = l->next)
+		n++;
+	is_int(n, 2, "drain, empty queue: the finished and the running job come back");
+	ok(a->runs == 1 && b->runs == 1 && b->sum == 210,
+	    "drain, empty queue: both ran to the end");
+	ok(pool_take_done(p) == NULL, "drain, empty queue: nothing left");
+	ok(pool_idle(p) >= 1, "drain, empty queue: the threads stop after");
+	pool_free(p);
+	(void)sem_destroy(&started);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -304,6 +340,7 @@ main(void)
 	test_threads();
 	test_parallel();
 	test_drain();
+	test_drain_done();
 	d = pool_default_size(64);
 	ok(d >= 1 && d <= 64, "default size: %u CPUs", d);
 	is_int(pool_default_size(1), 1, "default size: at most max");
