@@ -172,6 +172,7 @@ cycle_job_run(struct pool_job *pj, unsigned worker)
 		j->err = -ENOMEM;
 		return;
 	}
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	j->hits = xcalloc(j->n_fresh + 1, sizeof(*j->hits));
 	j->n_hits = xcalloc(j->n_fresh + 1, sizeof(*j->n_hits));
 	j->limited = xcalloc(j->n_fresh + 1, sizeof(*j->limited));
