@@ -63,14 +63,7 @@ parse_format_name(enum parse_format f)
 void
 parse_init(void)
 {
-	iconv_t cd;
-
 	xmlInitParser();
-	/* glibc loads its gconv module cache on the first iconv_open(),
-	 * under a lock of its own: let that be here too (helgrind). */
-	cd = iconv_open("UTF-8", "ISO-8859-1");
-	if (cd != (iconv_t)-1)
-		iconv_close(cd);
 }
 
 void

@@ -43,9 +43,9 @@ struct feed_doc {
 void feed_doc_free(struct feed_doc *d);
 
 /*
- * Initialise libxml2 (and load iconv's module cache).  parse_feed() does
- * it too, but libxml2 2.9 wants it done once in the main thread before
- * other threads parse: call this before starting them.
+ * Initialise libxml2.  parse_feed() does it too, but libxml2 2.9 wants it
+ * done once in the main thread before other threads parse: call this
+ * before starting them.
  */
 void parse_init(void);
 
