@@ -75,6 +75,16 @@ struct cycle {
 	size_t n_works;
 };
 
+/* The store failed us: the poll is not committed. */
+static void
+cycle_store_failed(struct cycle *c, struct cycle_feed_report *r, int err)
+{
+	c->store_err = err;
+	r->err = err;
+	free((char *)r->errmsg);
+	r->errmsg = xstrdup("cannot write to the store");
+}
+
 /* Save an outcome without entries (an error or a 304). */
 static int
 cycle_save_state(struct cycle *c, struct store_update *u,
@@ -82,12 +92,8 @@ cycle_save_state(struct cycle *c, struct store_update *u,
 {
 	int ret = store_feed_save(c->st, u, NULL, NULL);
 
-	if (ret < 0) {
-		c->store_err = ret;
-		r->err = ret;
-		free((char *)r->errmsg);
-		r->errmsg = xstrdup("cannot write to the store");
-	}
+	if (ret < 0)
+		cycle_store_failed(c, r, ret);
 	return ret;
 }
 
@@ -200,16 +206,6 @@ cycle_job_run(struct pool_job *pj, unsigned worker)
 		n++;
 	}
 	j->n_fresh = n;
-}
-
-/* The store failed us: the poll is not committed. */
-static void
-cycle_store_failed(struct cycle *c, struct cycle_feed_report *r, int err)
-{
-	c->store_err = err;
-	r->err = err;
-	free((char *)r->errmsg);
-	r->errmsg = xstrdup("cannot write to the store");
 }
 
 /* Back from a worker with the entries matched: store them. */
