@@ -364,9 +364,7 @@ cycle_submit_body(struct cycle *c, struct cycle_slot *sl,
 	j->c = c;
 	j->sl = sl;
 	j->watch = c->su->watch;
-	j->res = *res;
-	res->body = res->content_type = res->etag = res->last_modified =
-	    res->effective_url = NULL;
+	fetch_result_move(&j->res, res);
 	j->poll_ms = c->poll_ms;
 	j->body_len = j->res.len;
 	c->queued_bytes += j->body_len;

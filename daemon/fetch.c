@@ -679,6 +679,14 @@ fetch_result_done(struct fetch_result *res)
 	    res->effective_url = NULL;
 }
 
+void
+fetch_result_move(struct fetch_result *dst, struct fetch_result *src)
+{
+	*dst = *src;
+	src->body = src->content_type = src->etag = src->last_modified =
+	    src->effective_url = NULL;
+}
+
 static int64_t
 now_ms(void)
 {

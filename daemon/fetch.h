@@ -64,6 +64,9 @@ typedef void (*fetch_done_fn)(const struct fetch_req *req,
 /* Free what a result owns (for a callback that kept the whole of it). */
 void fetch_result_done(struct fetch_result *res);
 
+/* Take all of *src into *dst, leaving src owning nothing. */
+void fetch_result_move(struct fetch_result *dst, struct fetch_result *src);
+
 int fetch_new(const struct fetch_opts *o, struct fetch **ret);
 void fetch_free(struct fetch *f);
 
