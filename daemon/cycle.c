@@ -32,8 +32,6 @@
 #define CYCLE_PASSWORD_MAX	4096
 /* Bodies waiting to be parsed: no new feed starts above this. */
 #define CYCLE_QUEUED_BYTES_MAX	((size_t)64 << 20)
-/* Entries added to the search index after a round (~2 s of CPU). */
-#define CYCLE_FTS_PER_ROUND	((size_t)5 * STORE_FTS_BATCH)
 
 /* One feed's schedule. */
 struct cycle_slot {
@@ -312,23 +310,26 @@ cycle_parsed(struct cycle *c, struct cycle_job *j)
 		pool_submit(c->pool, &j->pj);
 }
 
-/* Take the jobs the workers finished and move each on (a job run
- * inline finishes in pool_submit(): take those too). */
+/*
+ * Take the jobs finished so far and move each on.  One batch only: moving
+ * a parsed feed on queues its match, and taking those too would keep the
+ * loop here for as long as the workers run, starting no transfer until
+ * the pool is empty.  Each job that finishes later wakes the loop.
+ */
 static void
 cycle_collect(struct cycle *c)
 {
-	struct pool_job *l;
+	struct pool_job *l = pool_take_done(c->pool);
 
-	while ((l = pool_take_done(c->pool)))
-		while (l) {
-			struct cycle_job *j = (struct cycle_job *)l;
+	while (l) {
+		struct cycle_job *j = (struct cycle_job *)l;
 
-			l = l->next;
-			if (j->parsed)
-				cycle_matched(c, j);
-			else
-				cycle_parsed(c, j);
-		}
+		l = l->next;
+		if (j->parsed)
+			cycle_matched(c, j);
+		else
+			cycle_parsed(c, j);
+	}
 }
 
 /* Drop every job (a reload, a stop): their feeds were not committed. */
@@ -886,15 +887,18 @@ cycle_trim(struct cycle *c)
 	/* An idle daemon is one thread, without the workers' memory. */
 	(void)pool_idle(c->pool);
 	cycle_works_free(c);
-	/*
-	 * The search index, left behind by the round's saves.  What does
-	 * not fit waits for the next round or for `reewatch search`; a
-	 * failure here (a search holding the lock) is not the poll's.
-	 */
-	(void)store_fts_sync(c->st, CYCLE_FTS_PER_ROUND);
 	store_release_memory(c->st);
 	/* Idle connections and their buffers go; servers drop them soon. */
 	return cycle_fetch_new(c);
+}
+
+bool
+cycle_busy(const struct cycle *c, int64_t now_ms)
+{
+	if (c->in_flight > 0)
+		return true;
+	return cycle_next_wake_ms(c) <=
+	    now_ms + (int64_t)c->su->conf->host_delay_ms;
 }
 
 size_t

@@ -74,6 +74,13 @@ int cycle_start_due(struct cycle *c, int64_t now_ms);
 /* When the next feed not in flight is due (UTC ms); INT64_MAX: none. */
 int64_t cycle_next_wake_ms(const struct cycle *c);
 
+/*
+ * Whether the round goes on at now_ms: a transfer or job in flight, or a
+ * feed due (one that host_delay holds back for a moment counts: it is
+ * polled in this round).  The round is over when this turns false.
+ */
+bool cycle_busy(const struct cycle *c, int64_t now_ms);
+
 size_t cycle_in_flight(const struct cycle *c);
 /* Worker threads that parse and match (0: the caller's thread does). */
 unsigned cycle_threads(const struct cycle *c);

@@ -174,6 +174,9 @@ pool_submit(struct pool *p, struct pool_job *j)
 		j->run(j, p->n);
 		(void)pthread_mutex_lock(&p->lock);
 		list_append(&p->done_tail, j);
+		/* As from a worker: the loop takes one batch per wake-up. */
+		if (p->wake)
+			p->wake(p->ctx);
 		(void)pthread_mutex_unlock(&p->lock);
 		return;
 	}

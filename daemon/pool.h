@@ -18,8 +18,9 @@ struct pool_job {
 };
 
 /*
- * Called by a worker each time a job is done, with the pool's lock held:
- * it must only wake the loop (curl_multi_wakeup(), a write to an eventfd).
+ * Called each time a job is done (by its worker, or by pool_submit() for
+ * a job run inline), with the pool's lock held: it must only wake the
+ * loop (curl_multi_wakeup(), a write to an eventfd).
  */
 typedef void (*pool_wake_fn)(void *ctx);
 
