@@ -1,9 +1,10 @@
 #!/bin/sh
 # poll-bench.sh: one poll cycle of FEEDS feeds x ENTRIES entries served by
 # nginx on 127.0.0.1: reewatchd --once (wall, CPU, peak RSS), then the
-# all-304 cycle, then reewatchd's idle RSS after a cycle; compared in the
-# same run with curl --parallel (the fetch floor), newsboat -x reload and
-# sfeed_update on the same feeds.  Medians of RUNS runs.  Starts and stops
+# all-304 cycle, then the service's first round (to its summary line) and
+# its idle RSS after it; compared in the same run with curl --parallel
+# (the fetch floor), newsboat -x reload and sfeed_update on the same
+# feeds.  Medians of RUNS runs.  Starts and stops
 # its own nginx by PID; writes only under a temporary folder.
 #
 # usage: bench/poll-bench.sh   (env: FEEDS=1000 ENTRIES=50 RUNS=5 PAR=32
@@ -292,16 +293,28 @@ done
 # IDLE_RUNS times (default 1), taking turns with the baseline if any, and
 # once more each time as the system unit runs it (see as_unit).
 # idle NAME CONF BINARY [PREFIX...]: "rss hwm pss anon" (kB) into
-# $work/idleNAME, BINARY run behind PREFIX with $work/$main_mode$CONF.conf
+# $work/idleNAME, BINARY run behind PREFIX with $work/$main_mode$CONF.conf;
+# and the service's first round, from its start to its summary line, as
+# measure() has it ("wall user sys hwm_kB"), into $work/m.roundNAME.
 idle() {
 	name=$1 conf=$2 bin=$3; shift 3
 	rm -rf "$work/state.$main_mode$conf"
+	t0=$(date +%s.%N)
 	"$@" "$bin" --config "$work/$main_mode$conf.conf" 2>"$work/daemon.err" &
 	dpid=$!
 	i=0
 	until grep -q "polled $FEEDS feeds" "$work/daemon.err" 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.1
+		i=$((i + 1)); [ $i -gt 3000 ] && break; sleep 0.02
 	done
+	if [ $i -le 3000 ]; then
+		tck=$(getconf CLK_TCK)
+		echo "$(date +%s.%N) $t0 $tck" "$(cut -d' ' -f14,15 "/proc/$dpid/stat")" \
+		    "$(awk '/^VmHWM/ { print $2 }' "/proc/$dpid/status")" |
+		    awk '{ printf "%.2f %.2f %.2f %d\n", $1 - $2, $4 / $3, $5 / $3, $6 }' \
+		    >>"$work/m.round$name"
+	else
+		echo "poll-bench: no summary line for the round of $FEEDS feeds: $(grep -m1 'polled ' "$work/daemon.err")" >&2
+	fi
 	# After the round it fills the search index; wait until it is idle
 	# (its CPU time stands still for a second), at most a minute.
 	prev=-1; i=0
@@ -348,6 +361,9 @@ for m in $TEXT; do
 	[ -z "$BASELINE" ] || row "  baseline: first, $m text" "first.$m.base"
 done
 [ -z "$as_unit" ] || row "  as the system unit runs it" first.unit
+[ ! -s "$work/m.round" ] || row "reewatchd service, first round" round
+[ -z "$BASELINE" ] || [ ! -s "$work/m.round.base" ] || row "  baseline: service, first round" round.base
+[ -z "$as_unit" ] || [ ! -s "$work/m.round.unit" ] || row "  as the system unit runs it" round.unit
 row "reewatchd --once, all 304" notmod
 [ -z "$BASELINE" ] || row "  baseline: all 304" notmod.base
 row "newsboat -x reload (fresh cache)" newsboat
