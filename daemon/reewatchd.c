@@ -131,6 +131,7 @@ struct daemon {
 	struct cycle *cy;
 	int sfd;			/* signalfd */
 	bool stop;
+	bool failed;			/* stopping for a failure: exit 1 */
 	uint64_t watchdog_usec;
 	uint64_t last_watchdog;		/* monotonic usec */
 	struct cycle_stats last;	/* the last completed round of polls */
@@ -287,8 +288,14 @@ daemon_reload(struct daemon *dm)
 		if (r < 0) {
 			log_err("reload failed: %s; keeping the running configuration",
 			    strerror(-r));
-			(void)cycle_set_setup(dm->cy, dm->su);
+			r = cycle_set_setup(dm->cy, dm->su);
 			setup_free(fresh);
+			/* Half a setup cannot poll: out, for systemd to restart. */
+			if (r < 0) {
+				log_err("cannot go back to the running configuration: %s; stopping",
+				    strerror(-r));
+				dm->stop = dm->failed = true;
+			}
 		} else {
 			setup_free(dm->su);
 			dm->su = fresh;
@@ -456,7 +463,7 @@ daemon_run(struct daemon *dm)
 	if (cycle_in_flight(dm->cy) > 0)
 		log_info("stopping with %zu feeds in flight; they are polled again at the next start",
 		    cycle_in_flight(dm->cy));
-	return 0;
+	return dm->failed ? 1 : 0;
 }
 
 int
