@@ -123,7 +123,7 @@ cmd_backtest(int argc, char **argv)
 	b.name = watchlist_name(w);
 	b.ws = ws;
 	{
-		int64_t since = (int64_t)time(NULL) - (int64_t)since_sec;
+		int64_t since = now_utc() - (int64_t)since_sec;
 
 		r = store_hit_keys(st, b.name, since, &b.old, &b.n_old);
 		if (r == 0) {

@@ -175,8 +175,8 @@ cmd_search(int argc, char **argv)
 	if (r != 0)
 		return r;
 	x.ws = ws;
-	r = store_search_each(st, fts, (int64_t)time(NULL) -
-	    (int64_t)since_sec, on_entry, &x);
+	r = store_search_each(st, fts, now_utc() - (int64_t)since_sec,
+	    on_entry, &x);
 	if (r < 0)
 		fprintf(stderr, "reewatch search: %s\n", strerror(-r));
 	else

@@ -467,7 +467,7 @@ parse_retry_after(const char *v)
 	t = curl_getdate(v, NULL);
 	if (t == -1)
 		return -1;
-	now = time(NULL);
+	now = now_utc();
 	return t > now ? (long)(t - now) : 0;
 }
 

@@ -179,7 +179,10 @@ report_daemon(const struct cycle_feed_report *r, void *ctx)
 	dm->round_open = true;
 	/* The feed's hits are committed: drain the outbox soon. */
 	if (r->new_hits > 0) {
-		int64_t t = dm->last_deliver + LOOP_DELIVER_GAP_SEC;
+		int64_t now = now_utc();
+		/* A second after the last drain; now if the clock went back. */
+		int64_t t = dm->last_deliver > now ? now :
+		    dm->last_deliver + LOOP_DELIVER_GAP_SEC;
 
 		if (dm->deliver_due > t)
 			dm->deliver_due = t;

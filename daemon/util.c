@@ -404,7 +404,16 @@ format_rfc3339(int64_t t, char out[RFC3339_MAX])
 int64_t
 now_utc(void)
 {
-	return (int64_t)time(NULL);
+	struct timespec ts;
+
+	/*
+	 * Not time(): Linux's reads the clock as of the last tick, up to a
+	 * tick behind CLOCK_REALTIME, so a time the poll just took with
+	 * clock_gettime() (a delivery due "now") could still be in its
+	 * future.  One clock for both.
+	 */
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
 }
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */

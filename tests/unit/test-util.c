@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "swar.h"
@@ -385,6 +386,34 @@ test_time(void)
 	    "RFC 3339 in UTC");
 }
 
+/*
+ * now_utc() is never behind a clock_gettime() taken before it: the poll
+ * stamps deliveries with the one and the outbox asks for those due by
+ * the other.  time() failed this (Linux's reads the clock of the last
+ * tick) in the few milliseconds after a second begins; a tight loop
+ * over 1.1 s crosses at least one such start.
+ */
+static void
+test_now(void)
+{
+	struct timespec t0, t;
+	unsigned long n = 0, behind = 0;
+
+	(void)clock_gettime(CLOCK_REALTIME, &t0);
+	do {
+		int64_t u;
+
+		(void)clock_gettime(CLOCK_REALTIME, &t);
+		u = now_utc();
+		if (u < (int64_t)t.tv_sec)
+			behind++;
+		n++;
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L +
+	    (t.tv_nsec - t0.tv_nsec) < 1100000000L);
+	ok(behind == 0, "now_utc() is never behind CLOCK_REALTIME (%lu of %lu behind)",
+	    behind, n);
+}
+
 static void
 test_files(void)
 {
@@ -438,6 +467,7 @@ main(void)
 	test_utf8();
 	test_strv();
 	test_time();
+	test_now();
 	test_files();
 	test_diag();
 	return tap_done();
