@@ -231,6 +231,13 @@ daemon_deliver(struct daemon *dm)
 	}
 }
 
+/* Whether the search index may catch up now: between rounds. */
+static bool
+daemon_index_due(const struct daemon *dm)
+{
+	return dm->indexing && !dm->round_open && cycle_in_flight(dm->cy) == 0;
+}
+
 /*
  * Between rounds, one slice of the entries the saves left out of the
  * search index (store.c), so that the loop goes on handling signals and
@@ -420,8 +427,7 @@ daemon_run(struct daemon *dm)
 			wait = (dm->deliver_due - now_utc()) * 1000;
 		if (wait > LOOP_MAX_SLEEP_MS)
 			wait = LOOP_MAX_SLEEP_MS;
-		if (wait < 0 || (dm->indexing && !dm->round_open &&
-		    cycle_in_flight(dm->cy) == 0))
+		if (wait < 0 || daemon_index_due(dm))
 			wait = 0;
 		if (dm->watchdog_usec) {
 			uint64_t half = dm->watchdog_usec / 2000;
@@ -445,14 +451,15 @@ daemon_run(struct daemon *dm)
 			    dm->last.failed, dm->last.new_entries,
 			    dm->last.new_hits);
 			daemon_status(dm);
-			/* Give the round's memory back: a small idle RSS. */
+			/*
+			 * Give the round's memory back: a small idle RSS.  The
+			 * index's catch-up comes next and ends in malloc_trim().
+			 */
 			r = cycle_trim(dm->cy);
 			if (r < 0)
 				break;
-			(void)malloc_trim(0);
 			dm->indexing = true;
-		} else if (!sig && dm->indexing && !dm->round_open &&
-		    cycle_in_flight(dm->cy) == 0)
+		} else if (!sig && daemon_index_due(dm))
 			daemon_index(dm);
 		if (sig)
 			daemon_signals(dm);
