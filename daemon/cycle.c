@@ -895,10 +895,15 @@ cycle_trim(struct cycle *c)
 bool
 cycle_busy(const struct cycle *c, int64_t now_ms)
 {
+	size_t i;
+
 	if (c->in_flight > 0)
 		return true;
-	return cycle_next_wake_ms(c) <=
-	    now_ms + (int64_t)c->su->conf->host_delay_ms;
+	/* Due, if perhaps held back by host_delay: polled in this round. */
+	for (i = 0; i < c->n_slots; i++)
+		if (c->slots[i].next_due_ms <= now_ms)
+			return true;
+	return false;
 }
 
 size_t

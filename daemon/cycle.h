@@ -76,8 +76,8 @@ int64_t cycle_next_wake_ms(const struct cycle *c);
 
 /*
  * Whether the round goes on at now_ms: a transfer or job in flight, or a
- * feed due (one that host_delay holds back for a moment counts: it is
- * polled in this round).  The round is over when this turns false.
+ * feed due (one that host_delay holds back counts: it is polled in this
+ * round).  The round is over when this turns false.
  */
 bool cycle_busy(const struct cycle *c, int64_t now_ms);
 

@@ -300,11 +300,17 @@ daemon_reload(struct daemon *dm)
 			    strerror(-r));
 			r = cycle_set_setup(dm->cy, dm->su);
 			setup_free(fresh);
-			/* Half a setup cannot poll: out, for systemd to restart. */
+			/*
+			 * Half a setup cannot poll, nor tell its status (its
+			 * slots may lack their feeds): out, for systemd to
+			 * restart.
+			 */
 			if (r < 0) {
 				log_err("cannot go back to the running configuration: %s; stopping",
 				    strerror(-r));
 				dm->stop = dm->failed = true;
+				diag_done(&d);
+				return;
 			}
 		} else {
 			setup_free(dm->su);
