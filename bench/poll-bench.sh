@@ -295,7 +295,9 @@ done
 # idle NAME CONF BINARY [PREFIX...]: "rss hwm pss anon" (kB) into
 # $work/idleNAME, BINARY run behind PREFIX with $work/$main_mode$CONF.conf;
 # and the service's first round, from its start to its summary line, as
-# measure() has it ("wall user sys hwm_kB"), into $work/m.roundNAME.
+# measure() has it ("wall user sys hwm_kB"), into $work/m.roundNAME (the
+# wall time to within the 20 ms of the wait below; behind as_unit the CPU
+# includes the wrapper's python3, ~0.03 s, as in the first.unit row).
 idle() {
 	name=$1 conf=$2 bin=$3; shift 3
 	rm -rf "$work/state.$main_mode$conf"
