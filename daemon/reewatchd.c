@@ -204,6 +204,15 @@ report_once(const struct cycle_feed_report *r, void *ctx)
 		    r->feed->name, r->moved_to);
 }
 
+/* Before the daemon sleeps: SQLite's cache and malloc's free memory go
+ * back, for a small idle RSS. */
+static void
+daemon_release(struct daemon *dm)
+{
+	store_release_memory(dm->st);
+	(void)malloc_trim(0);
+}
+
 /* Drain the outbox and run due digests when their time has come. */
 static void
 daemon_deliver(struct daemon *dm)
@@ -225,10 +234,8 @@ daemon_deliver(struct daemon *dm)
 	 * sleeps: its reads (hits.atom, the outbox) filled SQLite's page
 	 * cache again after the round's trim.  Give that back too.
 	 */
-	if (!dm->round_open) {
-		store_release_memory(dm->st);
-		(void)malloc_trim(0);
-	}
+	if (!dm->round_open)
+		daemon_release(dm);
 }
 
 /* Whether the search index may catch up now: between rounds. */
@@ -254,8 +261,7 @@ daemon_index(struct daemon *dm)
 		    store_errmsg(dm->st));
 	if (n < 0 || (size_t)n < LOOP_FTS_SLICE) {
 		dm->indexing = false;
-		store_release_memory(dm->st);
-		(void)malloc_trim(0);
+		daemon_release(dm);
 	}
 }
 
