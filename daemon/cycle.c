@@ -69,6 +69,7 @@ struct cycle {
 	int64_t poll_ms;		/* UTC ms of the outcome in hand */
 	struct pool *pool;		/* parse and match */
 	size_t queued_bytes;		/* of bodies not yet parsed */
+	bool queue_full;		/* at CYCLE_QUEUED_BYTES_MAX, logged */
 	struct match_work **works;	/* by worker, and one for inline */
 	size_t n_works;
 };
@@ -645,6 +646,7 @@ cycle_set_setup(struct cycle *c, const struct setup *su)
 	/* Nothing of the old setup may be in a worker's hands. */
 	cycle_workers_free(c);
 	c->queued_bytes = 0;
+	c->queue_full = false;
 	c->su = su;
 	r = cycle_fetch_new(c);
 	if (r < 0)
@@ -829,6 +831,14 @@ cycle_start_due(struct cycle *c, int64_t now_ms)
 	size_t i;
 	int n = 0, r;
 
+	/* Said once each way, so a slow parse does not flood the log. */
+	if ((c->queued_bytes >= CYCLE_QUEUED_BYTES_MAX) != c->queue_full) {
+		c->queue_full = !c->queue_full;
+		log_debug("cycle", "%zu bytes of bodies wait for the parser: %s",
+		    c->queued_bytes, c->queue_full ?
+		    "no new transfer until they are fewer" :
+		    "transfers start again");
+	}
 	for (i = 0; i < c->n_slots && c->in_flight < cycle_cap(c) &&
 	    c->queued_bytes < CYCLE_QUEUED_BYTES_MAX; i++) {
 		struct cycle_slot *sl = &c->slots[i];

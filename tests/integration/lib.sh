@@ -82,7 +82,8 @@ find_nginx() {
 }
 
 # start_nginx DOCROOT: serves DOCROOT on 127.0.0.1:$nginx_port, logs
-# "URI STATUS INM|IMS" lines to $work/nginx/access.log.
+# "URI STATUS INM|IMS" lines to $work/nginx/access.log.  A FILE.gz is
+# sent as is for FILE to a client that takes gzip (gzip_static).
 start_nginx() {
 	nginx_bin=$(find_nginx) || bail "nginx not found (apt-get install nginx-light)"
 	nginx_port=$(free_port)
@@ -108,6 +109,7 @@ http {
 	uwsgi_temp_path $work/nginx/tmp;
 	scgi_temp_path $work/nginx/tmp;
 	gzip on;
+	gzip_static on;
 	gzip_types application/rss+xml application/atom+xml;
 	gzip_min_length 10;
 	server {
