@@ -79,7 +79,7 @@ check_queue() {
 		"$2: it engaged at 64 MiB to 8 bodies ($most bytes, at most $limit)"
 }
 
-"$REEWATCHD" --once -v --config "$work/once/reewatch.conf" >"$work/once/out" 2>"$work/once/err"
+timeout 120 "$REEWATCHD" --once -v --config "$work/once/reewatch.conf" >"$work/once/out" 2>"$work/once/err"
 ok $? "--once: the cycle exits 0 ($(tail -1 "$work/once/err"))"
 check_queue "$work/once/err" "--once"
 is "$(grep -c "^feed 'big[0-9]*': $n_items entries (RSS 2.0, UTF-8), $n_items new" "$work/once/out")" \
