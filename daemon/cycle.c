@@ -646,7 +646,6 @@ cycle_set_setup(struct cycle *c, const struct setup *su)
 	/* Nothing of the old setup may be in a worker's hands. */
 	cycle_workers_free(c);
 	c->queued_bytes = 0;
-	c->queue_full = false;
 	c->su = su;
 	r = cycle_fetch_new(c);
 	if (r < 0)
@@ -837,7 +836,7 @@ cycle_start_due(struct cycle *c, int64_t now_ms)
 		log_debug("cycle", "%zu bytes of bodies wait for the parser: %s",
 		    c->queued_bytes, c->queue_full ?
 		    "no new transfer until they are fewer" :
-		    "transfers start again");
+		    "under the cap again");
 	}
 	for (i = 0; i < c->n_slots && c->in_flight < cycle_cap(c) &&
 	    c->queued_bytes < CYCLE_QUEUED_BYTES_MAX; i++) {

@@ -602,11 +602,11 @@ main(int argc, char **argv)
 		 * an arena of its own, and malloc_trim() cannot hand back
 		 * the free top of an arena that is not the main one, so
 		 * what a round's workers freed stayed resident while the
-		 * daemon slept: 18.8 to 25.0 MiB idle over five runs,
-		 * against 18.6 to 18.8 with one arena, and the round no
+		 * daemon slept: 18.3 to 24.4 MiB idle over five runs,
+		 * against 18.2 to 18.4 with one arena, for a round 0-7 %
 		 * slower (bench/RESULTS.md, session 7).  --once keeps the
 		 * arenas: it exits after its cycle, and sharing one lock
-		 * made that cycle 14 % slower.
+		 * made that cycle 14-31 % slower.
 		 */
 		(void)mallopt(M_ARENA_MAX, 1);
 		warn_intervals(dm.su);

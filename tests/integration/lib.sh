@@ -82,8 +82,8 @@ find_nginx() {
 }
 
 # start_nginx DOCROOT: serves DOCROOT on 127.0.0.1:$nginx_port, logs
-# "URI STATUS INM|IMS" lines to $work/nginx/access.log.  A FILE.gz is
-# sent as is for FILE to a client that takes gzip (gzip_static).
+# "URI STATUS INM|IMS" lines to $work/nginx/access.log.  start_nginx
+# DOCROOT DIRECTIVES: DIRECTIVES go into the server block too.
 start_nginx() {
 	nginx_bin=$(find_nginx) || bail "nginx not found (apt-get install nginx-light)"
 	nginx_port=$(free_port)
@@ -109,7 +109,6 @@ http {
 	uwsgi_temp_path $work/nginx/tmp;
 	scgi_temp_path $work/nginx/tmp;
 	gzip on;
-	gzip_static on;
 	gzip_types application/rss+xml application/atom+xml;
 	gzip_min_length 10;
 	server {
@@ -119,6 +118,7 @@ http {
 		location = /status/500 { return 500; }
 		location = /lying-charset.xml { charset iso-8859-1; types { text/xml xml; } }
 		location = /moved.xml { return 301 /state-media.xml; }
+		${2:-}
 	}
 }
 NGINX
