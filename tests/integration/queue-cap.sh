@@ -2,10 +2,10 @@
 # queue-cap.sh: bodies that arrive faster than one worker parses them
 # wait in a queue; while 64 MiB or more wait (cycle.c,
 # CYCLE_QUEUED_BYTES_MAX) no new transfer starts, and once the parser
-# has caught up the transfers go on.  Twelve feeds of ~30 MiB of HTML-rich entries from
-# nginx, one worker, four connections: nginx hands over a body in
-# milliseconds while its parse and clean take far longer, so the queue
-# reaches the cap.  The cap must engage, count each body once, and
+# has caught up the transfers go on.  Twelve feeds of ~30 MiB of
+# HTML-rich entries from nginx, one worker, four connections: nginx
+# hands over a body in milliseconds while its parse and clean take far
+# longer, so the queue reaches the cap.  The cap must engage, count each body once, and
 # release: every feed and entry stored, in one --once cycle and in the
 # service's first round.
 . "${top_srcdir:-.}/tests/integration/lib.sh"
@@ -21,8 +21,7 @@ fi
 n_feeds=12
 n_items=400
 mkdir -p "$work/www"
-# Written gzipped only (nginx sends FILE.gz for FILE): ~30 MiB a feed
-# once inflated, ~1.7 MB on disk.
+# ~30 MiB a feed once inflated, ~1.7 MB on disk.
 "${PYTHON3:-python3}" - "$work/www" "$n_feeds" "$n_items" <<'PY'
 import gzip, sys
 out, n_feeds, n_items = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -89,6 +88,7 @@ check_queue() {
 		}' "$1")
 	is "$over" "" "$2: it engaged at 64 MiB, counting only bodies fetched"
 }
+
 timeout 120 "$REEWATCHD" --once -v --config "$work/once/reewatch.conf" >"$work/once/out" 2>"$work/once/err"
 ok $? "--once: the cycle exits 0 ($(tail -1 "$work/once/err"))"
 check_queue "$work/once/err" "--once"
